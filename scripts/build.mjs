@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Compiles every app, library and benchmark to dist/ (same layout as the sources) with swc:
+// CommonJS, Nest decorator metadata, and @am/* aliases rewritten to relative requires.
+// Type checking is a separate step (`npm run typecheck`); this stays fast enough to run on every `up`.
+import { transformFile } from '@swc/core';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const require = createRequire(import.meta.url);
+const swcBase = require('../swc.jest.cjs');
+const { compilerOptions } = JSON.parse(
+  (await import('node:fs')).readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'),
+);
+
+async function* sources(dir) {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* sources(p);
+    else if (p.endsWith('.ts') && !p.endsWith('.spec.ts') && !p.endsWith('.d.ts')) yield p;
+  }
+}
+
+const options = {
+  ...swcBase,
+  sourceMaps: true,
+  jsc: { ...swcBase.jsc, baseUrl: root, paths: compilerOptions.paths },
+};
+
+const roots = [];
+for (const group of ['apps', 'libs']) {
+  for (const name of await readdir(path.join(root, group))) roots.push(path.join(root, group, name, 'src'));
+}
+roots.push(path.join(root, 'bench'));
+
+let count = 0;
+const jobs = [];
+for (const r of roots) {
+  for await (const file of sources(r)) {
+    jobs.push(
+      (async () => {
+        const out = path.join(root, 'dist', path.relative(root, file)).replace(/\.ts$/, '.js');
+        const { code, map } = await transformFile(file, { ...options, filename: file, sourceFileName: path.relative(path.dirname(out), file) });
+        await mkdir(path.dirname(out), { recursive: true });
+        await writeFile(out, `${code}\n//# sourceMappingURL=${path.basename(out)}.map\n`);
+        if (map) await writeFile(`${out}.map`, map);
+        count++;
+      })(),
+    );
+  }
+}
+await Promise.all(jobs);
+console.log(`built ${count} files into dist/`);
