@@ -9,6 +9,10 @@ module.exports = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', require('./swc.jest.cjs')] },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@am/([a-z-]+)$': path.join(root, 'libs/$1/src/index.ts') },
+  moduleNameMapper: {
+    '^@am/([a-z-]+)$': path.join(root, 'libs/$1/src/index.ts'),
+    // Full-stack tests start the apps in process through their start functions.
+    '^@apps/([a-z-]+)$': path.join(root, 'apps/$1/src/start.ts'),
+  },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
 };

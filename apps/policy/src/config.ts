@@ -1,0 +1,3 @@
+import { commonSettings } from '@am/runtime';
+
+export const policySettings = { ...commonSettings } as const;

@@ -1,0 +1,32 @@
+import { loadConfig } from '@am/runtime';
+import { TestInfra } from '@am/testing';
+import { gatewaySettings, startGateway } from '@apps/gateway';
+import { identitySettings, startIdentity } from '@apps/identity';
+import { pkiSettings, startPki } from '@apps/pki';
+import { policySettings, startPolicy } from '@apps/policy';
+
+export interface TestStack {
+  infra: TestInfra;
+  gatewayUrl: string;
+  /** /metrics URLs of policy, identity, pki and gateway, in that order. */
+  metricsUrls: string[];
+  stop(): Promise<void>;
+}
+
+/** The whole system in this process: real etcd and NATS, the three backends, then the gateway. */
+export async function startStack(): Promise<TestStack> {
+  const infra = await TestInfra.start();
+  try {
+    const started = [
+      infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy')))),
+      infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity')))),
+      infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki')))),
+    ];
+    const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway'))));
+    const metricsUrls = [...started, gateway].map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`);
+    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, stop: () => infra.stop() };
+  } catch (err) {
+    await infra.stop();
+    throw err;
+  }
+}

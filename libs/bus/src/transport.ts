@@ -1,0 +1,26 @@
+import { Transport, type NatsOptions } from '@nestjs/microservices';
+
+export interface NatsSettings {
+  AM_NATS_URL: string[];
+  AM_NATS_USER?: string;
+  AM_NATS_PASSWORD?: string;
+}
+
+/**
+ * Nest NATS transport options shared by servers and clients. A `queue` makes every instance of a
+ * service share the subscription, so replicas split the requests.
+ */
+export function natsTransport(cfg: NatsSettings, name: string, queue?: string): NatsOptions {
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: cfg.AM_NATS_URL,
+      name,
+      ...(queue ? { queue } : {}),
+      ...(cfg.AM_NATS_USER ? { user: cfg.AM_NATS_USER, pass: cfg.AM_NATS_PASSWORD } : {}),
+      // Keep reconnecting forever: a service outlives a NATS restart.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    },
+  };
+}

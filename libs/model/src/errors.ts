@@ -1,0 +1,64 @@
+/**
+ * Typed errors shared by every layer. Each carries a stable `code` the transports map to their own
+ * status (HTTP, NATS); messages keep the reference's text fragments quoted in access-model.md.
+ */
+export type ErrorCode =
+  | 'invalid-argument'
+  | 'not-found'
+  | 'permission-denied'
+  | 'already-exists'
+  | 'conflict'
+  | 'failed-precondition'
+  | 'unauthenticated';
+
+export abstract class AmError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidArgumentError extends AmError {
+  readonly code = 'invalid-argument' as const;
+}
+
+/** A path that does not follow the grammar of access-model §1.1. */
+export class InvalidPathError extends InvalidArgumentError {
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super(`invalid path ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+export class NotFoundError extends AmError {
+  readonly code = 'not-found' as const;
+}
+
+export class PermissionDeniedError extends AmError {
+  readonly code = 'permission-denied' as const;
+}
+
+/** Create-only write on something that exists (`"already exists"`). */
+export class AlreadyExistsError extends AmError {
+  readonly code = 'already-exists' as const;
+}
+
+/** Compare-and-set failure (`"version mismatch"`). */
+export class ConflictError extends AmError {
+  readonly code = 'conflict' as const;
+}
+
+export class FailedPreconditionError extends AmError {
+  readonly code = 'failed-precondition' as const;
+}
+
+export class UnauthenticatedError extends AmError {
+  readonly code = 'unauthenticated' as const;
+}
+
+export function isAmError(e: unknown): e is AmError {
+  return e instanceof AmError;
+}

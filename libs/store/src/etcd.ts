@@ -1,0 +1,36 @@
+import { Etcd3, type IOptions } from 'etcd3';
+import { noop } from 'cockatiel';
+
+/**
+ * An etcd3 client for long-running services.
+ *
+ * etcd3's default fault handling opens a circuit breaker after one UNAVAILABLE and then fails every
+ * call instantly for a while, which would keep a service "down" after etcd has come back. We use
+ * no host-level breaker and no global retry: callers see each failure immediately and decide.
+ */
+export function createEtcd(hosts: string[], options: Partial<IOptions> = {}): Etcd3 {
+  return new Etcd3({
+    hosts,
+    dialTimeout: 2000,
+    faultHandling: { host: () => noop, global: noop },
+    ...options,
+  });
+}
+
+/** True when etcd answers a status call within the timeout. */
+export async function etcdReachable(client: Etcd3, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.maintenance.status(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { requireBinary } from './binaries';
+import { freePort, waitFor } from './net';
+import { launch, type ManagedProcess } from './process';
+
+export interface EtcdOptions {
+  dataDir: string;
+  logFile?: string;
+  clientPort?: number;
+  peerPort?: number;
+  host?: string;
+}
+
+/** A real etcd server on loopback. `stop()` and `start()` keep the data dir and ports, for outage tests. */
+export class EtcdServer {
+  private proc?: ManagedProcess;
+  private constructor(
+    private readonly opts: Required<EtcdOptions>,
+    private readonly binary: string,
+  ) {}
+
+  static async start(options: EtcdOptions): Promise<EtcdServer> {
+    const opts: Required<EtcdOptions> = {
+      host: '127.0.0.1',
+      logFile: join(options.dataDir, '..', 'etcd.log'),
+      clientPort: options.clientPort ?? (await freePort()),
+      peerPort: options.peerPort ?? (await freePort()),
+      ...options,
+    } as Required<EtcdOptions>;
+    const server = new EtcdServer(opts, requireBinary('etcd', 'etcd-server'));
+    await server.start();
+    return server;
+  }
+
+  get url(): string {
+    return `http://${this.opts.host}:${this.opts.clientPort}`;
+  }
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async start(): Promise<void> {
+    const { host, clientPort, peerPort, dataDir, logFile } = this.opts;
+    const peer = `http://${host}:${peerPort}`;
+    this.proc = launch(
+      this.binary,
+      [
+        '--name', 'am',
+        '--data-dir', dataDir,
+        '--listen-client-urls', this.url,
+        '--advertise-client-urls', this.url,
+        '--listen-peer-urls', peer,
+        '--initial-advertise-peer-urls', peer,
+        '--initial-cluster', `am=${peer}`,
+        '--log-level', 'warn',
+      ],
+      { logFile, env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'arm64' ? 'arm64' : '' } },
+    );
+    await waitFor(`etcd on ${this.url} (log: ${logFile})`, async () => {
+      const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(500) });
+      return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+    this.proc = undefined;
+  }
+}

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Last line of defence: no server started by the harness outlives the test process. */
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+export interface ManagedProcess {
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns a server process with stdout/stderr appended to `logFile`. */
+export function launch(command: string, args: string[], options: { logFile: string; env?: NodeJS.ProcessEnv; detached?: boolean }): ManagedProcess {
+  installExitHook();
+  const fd = openSync(options.logFile, 'a');
+  const child = spawn(command, args, {
+    stdio: ['ignore', fd, fd],
+    env: options.env ?? process.env,
+    detached: options.detached ?? false,
+  });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  live.add(child);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    });
+    child.once('error', () => {
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  return {
+    pid: child.pid,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
