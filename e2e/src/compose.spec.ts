@@ -1,0 +1,110 @@
+import { requireBinary, SERVICE_PERMISSIONS } from '@am/testing';
+import { gatewaySettings } from '@apps/gateway';
+import { identitySettings } from '@apps/identity';
+import { pkiSettings } from '@apps/pki';
+import { policySettings } from '@apps/policy';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+// There is no Docker engine on CI machines: the compose file is checked against the compose-spec
+// JSON schema (shipped in dclint; not in its exports, so read by path) and against the local stack.
+const root = join(__dirname, '..', '..');
+const schema = JSON.parse(readFileSync(join(root, 'node_modules/dclint/schemas/compose.schema.json'), 'utf8'));
+delete schema.$schema;
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+type Service = {
+  ports?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  command?: string[];
+  build?: { dockerfile: string; target: string };
+};
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+const apps = { policy: policySettings, identity: identitySettings, pki: pkiSettings, gateway: gatewaySettings } as const;
+
+const schemaErrors = (doc: unknown) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+
+describe('docker-compose.yml', () => {
+  it('validates against the compose-spec schema', () => {
+    expect(schemaErrors(compose)).toEqual([]);
+  });
+
+  it('the validator does reject a malformed file (the check above can fail)', () => {
+    const broken = structuredClone(compose) as unknown as { services: Record<string, Record<string, unknown>> };
+    broken.services.nats.port = 4222;
+    broken.services.policy.healthcheck = { interval: 5 };
+    expect(schemaErrors(broken).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has etcd, nats and the four apps, every one with a healthcheck', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['etcd', 'gateway', 'identity', 'nats', 'pki', 'policy']);
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const health = svc.healthcheck ?? (svc.build ? 'image HEALTHCHECK' : undefined);
+      expect([name, health]).toEqual([name, expect.anything()]);
+    }
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it('publishes the gateway on 8080 and the ssh endpoint on 2222, and nothing else', () => {
+    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${p}`));
+    expect(published.sort()).toEqual(['gateway 8080:8080', 'identity 2222:2222']);
+  });
+
+  it('keeps etcd data in a named volume and starts services only after healthy dependencies', () => {
+    expect(compose.services.etcd.volumes).toContain('etcd-data:/etcd-data');
+    expect(Object.keys(compose.volumes)).toContain('etcd-data');
+    for (const app of Object.keys(apps)) {
+      const deps = compose.services[app].depends_on ?? {};
+      expect(deps.etcd?.condition).toBe('service_healthy');
+      expect(deps.nats?.condition).toBe('service_healthy');
+    }
+    for (const backend of ['policy', 'identity', 'pki']) {
+      expect(compose.services.gateway.depends_on?.[backend]?.condition).toBe('service_healthy');
+    }
+  });
+
+  it.each(Object.keys(apps))('%s uses only variables the service declares, and runs its own entry point', (app) => {
+    const svc = compose.services[app];
+    const declared = new Set(Object.entries(apps[app as keyof typeof apps]).flatMap(([name, s]) => [name, ...(s.aliases ?? [])]));
+    const used = Object.keys(svc.environment ?? {}).filter((k) => k.startsWith('AM_') || k === 'LOG_LEVEL');
+    expect(used.filter((v) => !declared.has(v))).toEqual([]);
+    expect(svc.environment?.AM_NATS_USER).toBe(app);
+    expect(svc.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+  });
+
+  it('gives every service the same NATS user and permissions as the local stack', () => {
+    const conf = readFileSync(join(root, 'deploy/nats/nats.conf'), 'utf8');
+    for (const [user, perms] of Object.entries(SERVICE_PERMISSIONS)) {
+      const line = conf.split('\n').find((l) => l.includes(`user: "${user}"`));
+      expect(line).toBeDefined();
+      const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+      expect(line).toContain(`publish: ${list(perms.publish)}`);
+      expect(line).toContain(`subscribe: ${list(perms.subscribe)}`);
+      const passwordVar = `AM_NATS_${user.toUpperCase()}_PASSWORD`;
+      expect(line).toContain(`password: $${passwordVar}`);
+      expect(compose.services.nats.environment?.[passwordVar]).toBeDefined();
+    }
+    expect(conf).toMatch(/^jetstream \{/m);
+  });
+
+  it('its nats.conf is accepted by the real nats-server with the passwords compose passes', () => {
+    // Interpolate as compose would with no .env file: ${VAR:-default} becomes the default.
+    const defaults = Object.entries(compose.services.nats.environment ?? {}).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]);
+    const env = { PATH: process.env.PATH, ...Object.fromEntries(defaults) };
+    const r = spawnSync(requireBinary('nats-server', 'nats-server'), ['-t', '-c', join(root, 'deploy/nats/nats.conf')], { env, encoding: 'utf8' });
+    expect(r.stderr + r.stdout).toContain('is valid');
+    expect(r.status).toBe(0);
+  });
+});
