@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles every app, library and benchmark to dist/ (same layout as the sources) with swc:
+// Compiles every app, library, tool and benchmark to dist/ (same layout as the sources) with swc:
 // CommonJS, Nest decorator metadata, and @am/* aliases rewritten to relative requires.
 // Type checking is a separate step (`npm run typecheck`); this stays fast enough to run on every `up`.
 import { transformFile } from '@swc/core';
@@ -35,7 +35,7 @@ const options = {
 };
 
 const roots = [];
-for (const group of ['apps', 'libs']) {
+for (const group of ['apps', 'libs', 'tools']) {
   for (const name of await readdir(path.join(root, group))) roots.push(path.join(root, group, name, 'src'));
 }
 roots.push(path.join(root, 'bench'));

@@ -9,6 +9,8 @@ export interface EtcdOptions {
   clientPort?: number;
   peerPort?: number;
   host?: string;
+  /** Survive this process (the local stack's --detach). */
+  detached?: boolean;
 }
 
 /** A real etcd server on loopback. `stop()` and `start()` keep the data dir and ports, for outage tests. */
@@ -25,6 +27,7 @@ export class EtcdServer {
       logFile: join(options.dataDir, '..', 'etcd.log'),
       clientPort: options.clientPort ?? (await freePort()),
       peerPort: options.peerPort ?? (await freePort()),
+      detached: false,
       ...options,
     } as Required<EtcdOptions>;
     const server = new EtcdServer(opts, requireBinary('etcd', 'etcd-server'));
@@ -54,7 +57,7 @@ export class EtcdServer {
         '--initial-cluster', `am=${peer}`,
         '--log-level', 'warn',
       ],
-      { logFile, env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'arm64' ? 'arm64' : '' } },
+      { logFile, detached: this.opts.detached },
     );
     await waitFor(`etcd on ${this.url} (log: ${logFile})`, async () => {
       const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(500) });

@@ -10,6 +10,8 @@ export interface NatsOptions {
   users: NatsUser[];
   port?: number;
   host?: string;
+  /** Survive this process (the local stack's --detach). */
+  detached?: boolean;
 }
 
 /** A real nats-server with JetStream and per-service users, on loopback. Restartable in place. */
@@ -21,6 +23,7 @@ export class NatsServer {
     readonly port: number,
     private readonly configFile: string,
     private readonly logFile: string,
+    private readonly detached: boolean,
   ) {}
 
   static async start(options: NatsOptions): Promise<NatsServer> {
@@ -28,7 +31,7 @@ export class NatsServer {
     const port = options.port ?? (await freePort());
     const configFile = join(options.dir, 'nats.conf');
     await writeFile(configFile, renderNatsConfig({ host, port, storeDir: join(options.dir, 'jetstream'), users: options.users }), { mode: 0o600 });
-    const server = new NatsServer(requireBinary('nats-server', 'nats-server'), host, port, configFile, join(options.dir, 'nats.log'));
+    const server = new NatsServer(requireBinary('nats-server', 'nats-server'), host, port, configFile, join(options.dir, 'nats.log'), options.detached ?? false);
     await server.start();
     return server;
   }
@@ -38,8 +41,12 @@ export class NatsServer {
   }
 
   async start(): Promise<void> {
-    this.proc = launch(this.binary, ['-c', this.configFile], { logFile: this.logFile });
+    this.proc = launch(this.binary, ['-c', this.configFile], { logFile: this.logFile, detached: this.detached });
     await waitFor(`nats-server on ${this.url} (log: ${this.logFile})`, () => portOpen(this.port, this.host));
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
   }
 
   async stop(): Promise<void> {

@@ -20,7 +20,10 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Spawns a server process with stdout/stderr appended to `logFile`. */
+/**
+ * Spawns a server process with stdout/stderr appended to `logFile`. A `detached` process gets its
+ * own process group and is not killed when this process exits (the local stack's `--detach`).
+ */
 export function launch(command: string, args: string[], options: { logFile: string; env?: NodeJS.ProcessEnv; detached?: boolean }): ManagedProcess {
   installExitHook();
   const fd = openSync(options.logFile, 'a');
@@ -31,7 +34,8 @@ export function launch(command: string, args: string[], options: { logFile: stri
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
-  live.add(child);
+  if (options.detached) child.unref();
+  else live.add(child);
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       live.delete(child);

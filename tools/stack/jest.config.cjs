@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: 'stack', rootDir: __dirname, testTimeout: 120_000 };

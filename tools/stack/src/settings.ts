@@ -1,0 +1,40 @@
+import { commonSettings, ConfigError, loadConfig, port, setting, type ConfigOf } from '@am/runtime';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/** What the local stack reads from the environment (the services' own settings are derived from it). */
+export const stackSettings = {
+  AM_DATA_DIR: setting(z.string().min(1, 'must name a directory'), 'where etcd data, NATS data, keys, logs and pid files live', {
+    default: '.am',
+  }),
+  AM_BOOT_UNIVERSE: setting(
+    z.string().refine((v) => ['new_sample', 'bootstrap', 'none'].includes(v) || existsSync(v), 'must be new_sample, bootstrap, none or an existing universe file'),
+    'universe booted into an empty store',
+    { default: 'new_sample' },
+  ),
+  AM_GATEWAY_PORT: setting(port, 'REST gateway port', { default: '8080', aliases: ['AM_GatewayPort'] }),
+  AM_SSH_PORT: setting(port, 'ssh credential endpoint port', { default: '2222' }),
+  AM_METRICS_PORT: setting(port, 'metrics port of the gateway; policy, identity and pki use the next three', {
+    default: '2114',
+    aliases: ['AM_MetricServerPort'],
+  }),
+  AM_ETCD_URLS: commonSettings.AM_ETCD_URLS,
+  AM_NATS_URL: commonSettings.AM_NATS_URL,
+  AM_LOG_LEVEL: commonSettings.AM_LOG_LEVEL,
+} as const;
+
+export type StackConfig = ConfigOf<typeof stackSettings>;
+
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const cfg = loadConfig(stackSettings, env);
+  for (const [name, urls] of [['AM_ETCD_URLS', cfg.AM_ETCD_URLS], ['AM_NATS_URL', cfg.AM_NATS_URL]] as const) {
+    if (urls.length !== 1 || !isLoopback(new URL(urls[0]).hostname)) {
+      throw new ConfigError(name, `invalid configuration: ${name} must be one loopback URL for the local stack (it starts that server itself), got ${urls.join(',')}`);
+    }
+  }
+  return cfg;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}

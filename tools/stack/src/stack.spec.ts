@@ -1,0 +1,99 @@
+import { freePort, portOpen } from '@am/testing';
+import { Etcd3 } from 'etcd3';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..', '..');
+const main = join(root, 'dist/tools/stack/src/main.js');
+
+/** Two adjacent free ports for etcd (client, peer). */
+async function freePair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65535 && !(await portOpen(p + 1))) return p;
+  }
+}
+
+describe('the local stack command (real etcd, NATS and services as processes)', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  const stack = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+    dataDir = await mkdtemp(join(tmpdir(), 'am-stack-'));
+    const metrics = await freePort();
+    env = {
+      PATH: process.env.PATH,
+      AM_DATA_DIR: dataDir,
+      AM_ETCD_URLS: `http://127.0.0.1:${await freePair()}`,
+      AM_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+      AM_GATEWAY_PORT: String(await freePort()),
+      AM_SSH_PORT: String(await freePort()),
+      AM_METRICS_PORT: String(metrics),
+    };
+  });
+  afterAll(async () => {
+    stack('down');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('comes up detached and ready, keeps its data across a restart, and goes down cleanly', async () => {
+    const first = stack('up', '--detach');
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`gateway   http://127.0.0.1:${env.AM_GATEWAY_PORT}`);
+    expect(first.stdout).toContain(`ssh       port ${env.AM_SSH_PORT}`);
+    const ready = await fetch(`http://127.0.0.1:${env.AM_GATEWAY_PORT}/readyz`);
+    expect(ready.status).toBe(200);
+
+    // Secrets are generated once, private to the owner.
+    const passwords = await readFile(join(dataDir, 'keys/nats-passwords.json'), 'utf8');
+    expect(existsSync(join(dataDir, 'keys/master.key'))).toBe(true);
+
+    const again = stack('up', '--detach');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('a stack is already running');
+
+    let etcd = new Etcd3({ hosts: env.AM_ETCD_URLS! });
+    await etcd.put('/am/persisted').value('yes');
+    etcd.close();
+
+    const down = stack('down');
+    expect(down.status).toBe(0);
+    expect(down.stdout).toContain('stopped');
+    expect(await portOpen(Number(env.AM_GATEWAY_PORT))).toBe(false);
+    expect(await portOpen(Number(new URL(env.AM_ETCD_URLS!).port))).toBe(false);
+
+    expect(stack('up', '--detach').status).toBe(0);
+    etcd = new Etcd3({ hosts: env.AM_ETCD_URLS! });
+    expect(await etcd.get('/am/persisted').string()).toBe('yes');
+    etcd.close();
+    expect(await readFile(join(dataDir, 'keys/nats-passwords.json'), 'utf8')).toBe(passwords);
+    expect(stack('down').status).toBe(0);
+  });
+
+  it('refuses a bad setting with one line naming the variable', () => {
+    const r = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_BOOT_UNIVERSE: 'no-such-universe' }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('invalid configuration: AM_BOOT_UNIVERSE must be new_sample, bootstrap, none or an existing universe file (got "no-such-universe")');
+  });
+
+  it('refuses a port that is already taken, naming the variable to change, and starts nothing', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_GATEWAY_PORT: String(port) }, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`stack: port ${port} is already in use (AM_GATEWAY_PORT); choose another with AM_GATEWAY_PORT`);
+      expect(await portOpen(Number(new URL(env.AM_ETCD_URLS!).port))).toBe(false);
+    } finally {
+      busy.close();
+    }
+  });
+});
