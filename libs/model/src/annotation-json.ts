@@ -53,7 +53,7 @@ function shapeOrThrow<T>(schema: z.ZodType<T>, value: unknown, tag: string): T {
   return result.data;
 }
 
-function header(json: z.infer<typeof appliedRoleJsonSchema> | z.infer<typeof textAnnotationJsonSchema> | z.infer<typeof aceJsonSchema>, tag: string) {
+function header<T extends string>(json: z.infer<typeof appliedRoleJsonSchema> | z.infer<typeof textAnnotationJsonSchema> | z.infer<typeof aceJsonSchema>, tag: T) {
   return {
     tag,
     unique: json.unique === undefined ? 0n : parseInt64(json.unique, 'unique'),

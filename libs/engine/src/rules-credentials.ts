@@ -1,0 +1,121 @@
+/**
+ * Identity-related decisions: vouching (§8.5, default deny), dataset credentials (§9.1, §10),
+ * demonstration identities (§8.2) and the ssh endpoint's native-login rule (§8.6).
+ */
+import {
+  FailedPreconditionError,
+  formatOperationList,
+  InvalidArgumentError,
+  isActive,
+  isPrincipalPath,
+  isTextAnnotation,
+  NotFoundError,
+  Op,
+  Operation,
+  parseDataInfo,
+  parseOperation,
+  parsePath,
+  PermissionDeniedError,
+  SSH_KEY_TAGS,
+  Tag,
+  UnauthenticatedError,
+} from '@am/model';
+import { Evaluator } from './evaluator';
+import { TreeNode } from './tree-node';
+
+export const NATIVE_LOGIN_ROLE = 'am://role/native-login';
+
+/** The caller may obtain a credential for `principal` (View + VOUCHFOR, default deny). */
+export function authorizeVouch(ev: Evaluator, caller: TreeNode, principal: string, now: number): string {
+  const path = parsePath(principal);
+  if (!isPrincipalPath(path)) throw new InvalidArgumentError(`${path} is not a principal (am://user/... or am://workload/...)`);
+  const node = ev.visible(caller, path, now);
+  if (!node) throw new NotFoundError(`${path} not found`);
+  if (!ev.allowed(caller, node, Op.VOUCHFOR, now)) throw new PermissionDeniedError(`permission denied: cannot vouch for ${path}`);
+  return path;
+}
+
+export type DatasetCredentialPlan =
+  /** A delegation credential for the caller with these roles (§10.3). */
+  | { readonly kind: 'delegation'; readonly dataset: string; readonly roles: readonly string[] }
+  /** Ask the credential factory described by the provider annotation (§10.2). */
+  | { readonly kind: 'provider'; readonly dataset: string; readonly providerPath: string; readonly provider: string; readonly operations: readonly Operation[] };
+
+export function authorizeDatasetCredential(ev: Evaluator, caller: TreeNode, dataset: string, operations: readonly unknown[], now: number): DatasetCredentialPlan {
+  const path = parsePath(dataset);
+  const ops = operations.map(parseOperation);
+  const node = ev.visible(caller, path, now);
+  if (!node) throw new NotFoundError(`${path} not found`);
+  if (!ev.allowedAll(caller, node, ops, now)) throw new PermissionDeniedError(`${formatOperationList(ops)} not allowed on ${path}`);
+  const info = activeText(node, Tag.DATA_INFO, now);
+  if (info === undefined) throw new FailedPreconditionError(`no dataset info annotation for ${path}`);
+  const delegated = parseDataInfo(info, path).delegatedAttributes;
+  if (delegated.length > 0) {
+    const wanted = new Set(delegated);
+    return { kind: 'delegation', dataset: path, roles: ev.orderedRoles(caller, now).filter((r) => wanted.has(r)) };
+  }
+  for (let n: TreeNode | null = node; n; n = n.parent) {
+    const provider = activeText(n, Tag.DATA_CREDENTIAL_PROVIDER, now);
+    if (provider !== undefined) return { kind: 'provider', dataset: path, providerPath: n.path, provider, operations: ops };
+  }
+  throw new FailedPreconditionError(`no credential provider found for ${path}`);
+}
+
+export interface IdentitySettings {
+  /** §8.2: when false, principal paths are never accepted as credentials. */
+  readonly allowDemoIdentities: boolean;
+}
+
+/** §8.2: a principal path used directly as the credential; returns the principal path. */
+export function authenticateDemoIdentity(ev: Evaluator, credential: string, settings: IdentitySettings, now: number): string {
+  const invalid = () => new UnauthenticatedError('invalid credential');
+  if (!settings.allowDemoIdentities) throw invalid();
+  let path: string;
+  try {
+    path = parsePath(credential.trim());
+  } catch {
+    throw invalid();
+  }
+  if (!isPrincipalPath(path)) throw invalid();
+  const node = ev.tree.get(path);
+  if (!node) throw new NotFoundError(`${path} not found`);
+  if (sshKeys(node, now).length > 0) throw new UnauthenticatedError(`${path} has ssh key, can't use plaintext ID`);
+  if (ev.hasApplicableAce(node, Op.VOUCHFOR, now)) throw new UnauthenticatedError(`${path} has identity plugins, can't use plaintext ID`);
+  return path;
+}
+
+export interface SshLoginSettings {
+  /** §8.6 strict mode: a holder of am://role/native-login must pass View + VOUCHFOR on the principal. */
+  readonly requireNativeLogin: boolean;
+}
+
+/** §8.6: the authorized_keys lines a login as `principal` may present; no key, no login. */
+export function sshLoginKeys(ev: Evaluator, principal: string, settings: SshLoginSettings, now: number): string[] {
+  let path: string;
+  try {
+    path = parsePath(principal);
+  } catch {
+    throw new UnauthenticatedError('invalid credential');
+  }
+  const node = isPrincipalPath(path) ? ev.tree.get(path) : undefined;
+  if (!node) throw new UnauthenticatedError(`${path} not found`);
+  const keys = sshKeys(node, now);
+  if (keys.length === 0) throw new UnauthenticatedError(`${path} has no ssh key`);
+  if (settings.requireNativeLogin) {
+    const nativeLogin = Int32Array.of(ev.tree.roles.intern(NATIVE_LOGIN_ROLE));
+    if (!ev.allowedForRoles(nativeLogin, node, Op.VIEW, now) || !ev.allowedForRoles(nativeLogin, node, Op.VOUCHFOR, now)) {
+      throw new UnauthenticatedError(`ssh login is not enabled for ${path} (${NATIVE_LOGIN_ROLE} may not vouch for it)`);
+    }
+  }
+  return keys;
+}
+
+/** Keys on the principal node itself (annotations are not inherited), either tag spelling. */
+function sshKeys(node: TreeNode, now: number): string[] {
+  return node.annotations.filter((a) => SSH_KEY_TAGS.has(a.tag) && isTextAnnotation(a) && isActive(a, now)).map((a) => (a as { data: string }).data);
+}
+
+function activeText(node: TreeNode, tag: string, now: number): string | undefined {
+  for (const a of node.annotations) if (a.tag === tag && isTextAnnotation(a) && isActive(a, now)) return a.data;
+  return undefined;
+}

@@ -1,0 +1,45 @@
+/** Shared test helpers: the reference universes as engines, and a fixed clock. */
+import { AccessEngine, Result } from '@am/engine';
+import { parseUniverse, parseUniverseText, Universe } from '@am/model';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const NOW = 1_750_000_000_000;
+
+const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/hpe-universes');
+
+/** Deterministic 32-bit source so that assigned uniques are reproducible. */
+export function seededRandom(seed = 42): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+export function fixtureUniverse(name: 'bootstrap' | 'new_sample'): Universe {
+  const text = readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8');
+  return parseUniverseText(text, { renumberDuplicates: true, random: seededRandom() }).universe;
+}
+
+export function fixtureEngine(name: 'bootstrap' | 'new_sample'): AccessEngine {
+  return AccessEngine.fromUniverse(fixtureUniverse(name), { random: seededRandom(7) });
+}
+
+/** Builds an engine from a compact universe JSON (roots added when missing). */
+export function engineFromJson(json: { path: string; meta?: unknown[]; children?: unknown[] }): AccessEngine {
+  return AccessEngine.fromUniverse(parseUniverse(json, { random: seededRandom() }).universe, { random: seededRandom(7) });
+}
+
+export function errorOf<T>(r: Result<T>): { code: string; message: string } {
+  if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  return { code: r.error.code, message: r.error.message };
+}
+
+export function valueOf<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`expected success, got ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
