@@ -11,9 +11,15 @@ export type IdentityConfig = ConfigOf<typeof identitySettings>;
 /** The identity service: ssh credential endpoint now; signing keys, vouching and delegation later. */
 export async function startIdentity(config: IdentityConfig = loadConfig(identitySettings)) {
   const hostKey = await loadOrCreateHostKey(config.AM_SSH_HOST_KEY);
-  return startBackend({
+  let sshPort = 0;
+  const backend = await startBackend({
     service: 'identity',
     config,
-    afterStart: ({ get }) => startSshEndpoint({ hostKey, port: config.AM_SSH_PORT, host: config.AM_SSH_HOST, log: get<Logger>(LOGGER) }),
+    afterStart: async ({ get }) => {
+      const ssh = await startSshEndpoint({ hostKey, port: config.AM_SSH_PORT, host: config.AM_SSH_HOST, log: get<Logger>(LOGGER) });
+      sshPort = ssh.port;
+      return ssh;
+    },
   });
+  return { ...backend, sshPort };
 }

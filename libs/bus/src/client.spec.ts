@@ -1,0 +1,64 @@
+import { TestInfra } from '@am/testing';
+import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
+import { z } from 'zod';
+import { BusClient, BusContractError, BusUnavailableError } from './client';
+import { contract } from './contracts';
+import { natsTransport } from './transport';
+
+const echo = contract('am.test.echo', z.object({ n: z.number().int() }).strict(), z.object({ doubled: z.number() }));
+const liar = contract('am.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
+const nobody = contract('am.test.nobody', z.object({}).strict(), z.object({}));
+
+describe('BusClient over a real nats-server', () => {
+  let infra: TestInfra;
+  let responder: NatsConnection;
+  let proxy: ClientNats;
+  let bus: BusClient;
+
+  beforeAll(async () => {
+    infra = await TestInfra.start();
+    const env = infra.env('policy');
+    responder = await connect({ servers: infra.nats.url, user: env.AM_NATS_USER, pass: env.AM_NATS_PASSWORD });
+    const jc = JSONCodec<{ data: { n: number }; id: string }>();
+    // Answer the way a Nest microservice does: { response, isDisposed, id }.
+    responder.subscribe(echo.subject, {
+      callback: (_e, m) => {
+        const req = jc.decode(m.data);
+        m.respond(JSON.stringify({ response: { doubled: req.data.n * 2 }, isDisposed: true, id: req.id }));
+      },
+    });
+    responder.subscribe(liar.subject, {
+      callback: (_e, m) => m.respond(JSON.stringify({ response: { ok: 'maybe' }, isDisposed: true, id: jc.decode(m.data).id })),
+    });
+    await responder.flush();
+    const gw = infra.env('gateway');
+    proxy = ClientProxyFactory.create(
+      natsTransport({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'test'),
+    ) as ClientNats;
+    await proxy.connect();
+    bus = new BusClient(proxy, 1000);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await responder?.close();
+    await infra.stop();
+  });
+
+  it('sends a validated request and returns the validated reply', async () => {
+    await expect(bus.request(echo, { n: 21 })).resolves.toEqual({ doubled: 42 });
+  });
+
+  it('refuses to send a request outside the contract', async () => {
+    await expect(bus.request(echo, { n: 1.5 })).rejects.toThrow(z.ZodError);
+    await expect(bus.request(echo, { n: 1, extra: true } as never)).rejects.toThrow(z.ZodError);
+  });
+
+  it('rejects a reply outside the contract', async () => {
+    await expect(bus.request(liar, {})).rejects.toThrow(BusContractError);
+  });
+
+  it('reports a subject nobody serves as unavailable, quickly', async () => {
+    await expect(bus.request(nobody, {})).rejects.toThrow(BusUnavailableError);
+  });
+});
