@@ -47,7 +47,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
   const logs = join(dataDir, 'logs');
   const started: { name: string; stop(): Promise<void>; pid: number }[] = [];
   const stopAll = async () => {
-    for (const p of started.splice(0).reverse()) await p.stop();
+    await stopInOrder(started.splice(0));
     await removeRunFile(dataDir);
   };
 
@@ -140,6 +140,13 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
   opts.say('stopped');
 }
 
+/** The services together (they do not depend on each other), then NATS, then etcd last. */
+async function stopInOrder(processes: { name: string; stop(): Promise<void> }[]): Promise<void> {
+  const infra = ['nats', 'etcd'];
+  await Promise.all(processes.filter((p) => !infra.includes(p.name)).map((p) => p.stop()));
+  for (const name of infra) await processes.find((p) => p.name === name)?.stop();
+}
+
 async function lastLines(logDir: string): Promise<string> {
   const parts: string[] = [];
   for (const name of ['etcd', 'nats', ...SERVICES]) {
@@ -157,10 +164,15 @@ export async function down(cfg: StackConfig, opts: { root: string; say: (line: s
     opts.say(`no stack is running from ${dataDir}`);
     return;
   }
-  for (const p of [...run.processes].reverse()) {
-    if (alive(p.pid)) opts.say(`stopping ${p.name} (pid ${p.pid})`);
-    await terminate(p.pid);
-  }
+  await stopInOrder(
+    run.processes.map((p) => ({
+      ...p,
+      stop: async () => {
+        if (alive(p.pid)) opts.say(`stopping ${p.name} (pid ${p.pid})`);
+        await terminate(p.pid);
+      },
+    })),
+  );
   await removeRunFile(dataDir);
   opts.say('stopped');
 }
