@@ -1,6 +1,6 @@
 /** Shared test helpers: the reference universes as engines, and a fixed clock. */
 import { AccessEngine, Result } from '@am/engine';
-import { parseUniverse, parseUniverseText, Universe } from '@am/model';
+import { Annotation, Operation, parseUniverse, parseUniverseText, Universe } from '@am/model';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -30,7 +30,7 @@ export function fixtureEngine(name: 'bootstrap' | 'new_sample'): AccessEngine {
 }
 
 /** Builds an engine from a compact universe JSON (roots added when missing). */
-export function engineFromJson(json: { path: string; meta?: unknown[]; children?: unknown[] }): AccessEngine {
+export function engineFromJson(json: unknown): AccessEngine {
   return AccessEngine.fromUniverse(parseUniverse(json, { random: seededRandom() }).universe, { random: seededRandom(7) });
 }
 
@@ -42,4 +42,19 @@ export function errorOf<T>(r: Result<T>): { code: string; message: string } {
 export function valueOf<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`expected success, got ${r.error.code}: ${r.error.message}`);
   return r.value;
+}
+
+type Header = { unique?: bigint; version?: number; startMillis?: number; endMillis?: number };
+const header = (h: Header) => ({ unique: h.unique ?? 0n, version: h.version ?? 0, startMillis: h.startMillis ?? 0, endMillis: h.endMillis ?? 0 });
+
+export function note(data: string, h: Header & { tag?: string } = {}): Annotation {
+  return { tag: h.tag ?? 'note', ...header(h), data };
+}
+
+export function appliedRole(role: string, h: Header = {}): Annotation {
+  return { tag: 'applied-role', ...header(h), role };
+}
+
+export function aceOf(op: Operation, acls: string[][], h: Header & { local?: boolean; agent?: boolean } = {}): Annotation {
+  return { tag: 'ace', ...header(h), op, local: h.local ?? false, agent: h.agent ?? false, acls: acls.map((roles) => ({ roles })) };
 }

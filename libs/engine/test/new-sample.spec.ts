@@ -1,6 +1,6 @@
 /** Worked examples of access-model.md and universe-format §9 on the unmodified reference universes. */
 import { Op, REDACTED_ROLE } from '@am/model';
-import { errorOf, fixtureEngine, NOW, valueOf } from './helpers';
+import { aceOf, appliedRole, errorOf, fixtureEngine, note, NOW, valueOf } from './helpers';
 
 const engine = fixtureEngine('new_sample');
 const ALICE = 'am://user/hpe/bu1/alice';
@@ -94,7 +94,7 @@ describe('new_sample worked examples', () => {
     expect(engine.authorize(ALICE, { kind: 'delete-node', path: 'am://user/hpe/bu1/bob' }, NOW).ok).toBe(true);
     const apply = engine.authorize(ALICE, { kind: 'put-annotation', path: BOB, annotation: appliedRole('am://role/hpe/bu1/bu1-query') }, NOW);
     expect(apply.ok).toBe(true);
-    const ace = engine.authorize(ALICE, { kind: 'put-annotation', path: 'am://data/hpe/bu1/special', annotation: aceOf(Op.READ, ['am://role/hpe/bu1/bu1-query']) }, NOW);
+    const ace = engine.authorize(ALICE, { kind: 'put-annotation', path: 'am://data/hpe/bu1/special', annotation: aceOf(Op.READ, [['am://role/hpe/bu1/bu1-query']]) }, NOW);
     expect(ace.ok).toBe(true);
   });
 
@@ -125,13 +125,3 @@ describe('new_sample worked examples', () => {
     expect(engine.isAllowed('am://workload/hpe/bu1/ingester', 'am://data/hpe', Op.VIEW, NOW)).toBe(false);
   });
 });
-
-function note(data: string) {
-  return { tag: 'note', unique: 0n, version: 0, startMillis: 0, endMillis: 0, data };
-}
-function appliedRole(role: string) {
-  return { tag: 'applied-role' as const, unique: 0n, version: 0, startMillis: 0, endMillis: 0, role };
-}
-function aceOf(op: (typeof Op)[keyof typeof Op], roles: string[]) {
-  return { tag: 'ace' as const, unique: 0n, version: 0, startMillis: 0, endMillis: 0, op, local: false, agent: false, acls: [{ roles }] };
-}
