@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export const NOW = 1_750_000_000_000;
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/hpe-universes');
+const FIXTURES = path.resolve(__dirname, '../../../fixtures/hpe-universes');
 
 /** Deterministic 32-bit source so that assigned uniques are reproducible. */
 export function seededRandom(seed = 42): () => number {
