@@ -11,10 +11,12 @@ import {
   Operation,
   PermissionDeniedError,
   RandomUint32,
+  ROOT_PATH,
   UnauthenticatedError,
   Universe,
 } from '@am/model';
 import { AccessTree } from './access-tree';
+import { freshen } from './derived-state';
 import { ApprovedChange, ChangeRequest } from './changes';
 import { DetailsOptions, nodeDetails } from './details';
 import { Evaluator } from './evaluator';
@@ -91,6 +93,12 @@ export class AccessEngine {
         this.deleteAnnotation(change.path, change.annotation.tag, change.annotation.unique);
         return;
     }
+  }
+
+  /** Computes derived state for every node at `now`, so that first decisions after a load are as fast as the rest. */
+  warm(now: number): void {
+    const root = this.tree.get(ROOT_PATH);
+    if (root) for (const node of this.tree.descendants(root)) freshen(node, now);
   }
 
   toUniverse(): Universe {
