@@ -4,18 +4,12 @@
  * About 3 ACEs per directory, roles applied on orgs, teams and some users, a few agent ACEs and
  * time-windowed roles so that every code path of a decision is exercised.
  */
-import { Annotation, Op, Operation, Universe, UniverseNode } from '@am/model';
+import { Annotation, Op, Operation, seededRandom, Universe, UniverseNode } from '@am/model';
 
-/** mulberry32: small, fast, seedable. */
+/** Uniform floats in [0, 1) from the model's seeded 32-bit source. */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
+  return () => next() / 4294967296;
 }
 
 export interface GeneratedUniverse {

@@ -4,8 +4,9 @@
  * starts or ends. Mutations invalidate by resetting the window (access-tree.ts).
  */
 import { isActive } from '@am/model';
-import { CompiledAce, CompiledRole, EMPTY_ACE_TABLE, extendTable, NO_ROLES } from './compiled-ace';
+import { CompiledAce, CompiledRole, EMPTY_ACE_TABLE, extendTable, NO_ROLES, RoleSet } from './compiled-ace';
 import { TreeNode } from './tree-node';
+import { programOf } from './ace-program';
 
 /** Makes the node's derived state valid for `now` (recomputing ancestors first when needed). */
 export function freshen(node: TreeNode, now: number): void {
@@ -33,6 +34,8 @@ function recompute(node: TreeNode, now: number): void {
   node.targetAces = extendTable(node.targetInherit, targetLocal);
   node.agentInherit = extendTable(parent ? parent.agentInherit : EMPTY_ACE_TABLE, agent);
   node.agentAces = extendTable(node.agentInherit, agentLocal);
+  node.targetProgram = programOf(node.targetAces);
+  node.agentProgram = programOf(node.agentAces);
   node.validFrom = from;
   node.validUntil = until;
 }
@@ -70,20 +73,17 @@ function append(list: CompiledAce[], ace: CompiledAce): CompiledAce[] {
 }
 
 /** Parent roles ∪ this node's active applied roles, sorted; shares the parent's array when unchanged. */
-function mergeRoles(parentRoles: Int32Array, applied: readonly CompiledRole[], now: number): Int32Array {
+function mergeRoles(parentRoles: RoleSet, applied: readonly CompiledRole[], now: number): RoleSet {
   let added: number[] | undefined;
   for (const r of applied) {
     if (!isActive(r, now) || binaryHas(parentRoles, r.roleId) || added?.includes(r.roleId)) continue;
     (added ??= []).push(r.roleId);
   }
   if (!added) return parentRoles;
-  const merged = new Int32Array(parentRoles.length + added.length);
-  merged.set(parentRoles);
-  merged.set(added, parentRoles.length);
-  return merged.sort();
+  return [...parentRoles, ...added].sort((a, b) => a - b);
 }
 
-export function binaryHas(sorted: Int32Array, id: number): boolean {
+export function binaryHas(sorted: RoleSet, id: number): boolean {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {

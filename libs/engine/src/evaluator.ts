@@ -5,8 +5,9 @@
  * with default allow, except VOUCHFOR which needs at least one applicable target ACE (§8.5).
  */
 import { isActive, Op, Operation, ROOT_PATH } from '@am/model';
-import { allSatisfied } from './compiled-ace';
+import { hasAces, programSatisfied } from './ace-program';
 import { AccessTree } from './access-tree';
+import { RoleSet } from './compiled-ace';
 import { freshen } from './derived-state';
 import { RoleProbe } from './role-probe';
 import { TreeNode } from './tree-node';
@@ -19,17 +20,18 @@ export class Evaluator {
   allowed(agent: TreeNode, target: TreeNode, op: Operation, now: number): boolean {
     freshen(target, now);
     freshen(agent, now);
-    const targetAces = target.targetAces[op];
-    if (targetAces.length > 0) {
-      this.probe.load(agent.roles, this.tree.roles.size);
-      if (!allSatisfied(targetAces, this.probe)) return false;
+    const probe = this.probe;
+    const targetProgram = target.targetProgram;
+    if (hasAces(targetProgram, op)) {
+      probe.load(agent.roles, this.tree.roles.size);
+      if (!programSatisfied(targetProgram, op, probe.marks, probe.stamp)) return false;
     } else if (op === Op.VOUCHFOR) {
       return false;
     }
-    const agentAces = agent.agentAces[op];
-    if (agentAces.length === 0) return true;
-    this.probe.load(target.roles, this.tree.roles.size);
-    return allSatisfied(agentAces, this.probe);
+    const agentProgram = agent.agentProgram;
+    if (!hasAces(agentProgram, op)) return true;
+    probe.load(target.roles, this.tree.roles.size);
+    return programSatisfied(agentProgram, op, probe.marks, probe.stamp);
   }
 
   allowedAll(agent: TreeNode, target: TreeNode, ops: readonly Operation[], now: number): boolean {
@@ -54,12 +56,11 @@ export class Evaluator {
   }
 
   /** Target side only, for a hypothetical agent holding exactly `roles` (native-login rule, §8.6). */
-  allowedForRoles(roles: Int32Array, target: TreeNode, op: Operation, now: number): boolean {
+  allowedForRoles(roles: RoleSet, target: TreeNode, op: Operation, now: number): boolean {
     freshen(target, now);
-    const targetAces = target.targetAces[op];
-    if (targetAces.length === 0) return op !== Op.VOUCHFOR;
+    if (!hasAces(target.targetProgram, op)) return op !== Op.VOUCHFOR;
     this.probe.load(roles, this.tree.roles.size);
-    return allSatisfied(targetAces, this.probe);
+    return programSatisfied(target.targetProgram, op, this.probe.marks, this.probe.stamp);
   }
 
   /** Whether any target ACE of `op` applies at `node` (demo-identity rule 3 of §8.2 uses VOUCHFOR). */

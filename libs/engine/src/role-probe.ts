@@ -1,13 +1,14 @@
 /**
  * A reusable membership test for one role set at a time: loading marks each role with a fresh
- * stamp, so `has` is one array read and loading costs O(|set|) with no clearing.
+ * stamp, so a membership test is one array read and loading costs O(|set|) with no clearing.
  * Single-threaded and not re-entrant: load, test, then load the next set.
  */
 export class RoleProbe {
-  private marks = new Int32Array(1024);
-  private stamp = 0;
+  marks = new Int32Array(1024);
+  stamp = 0;
 
-  load(roles: Int32Array, roleCount: number): void {
+  /** Marks `roles` as the current set; afterwards `marks[r] === stamp` iff r is in it. */
+  load(roles: readonly number[], roleCount: number): void {
     if (roleCount > this.marks.length) this.grow(roleCount);
     if (++this.stamp === 0x7fffffff) {
       this.marks.fill(0);
@@ -16,10 +17,6 @@ export class RoleProbe {
     const marks = this.marks;
     const stamp = this.stamp;
     for (let i = 0; i < roles.length; i++) marks[roles[i]] = stamp;
-  }
-
-  has(role: number): boolean {
-    return role < this.marks.length && this.marks[role] === this.stamp;
   }
 
   private grow(min: number): void {

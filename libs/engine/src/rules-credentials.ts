@@ -102,7 +102,7 @@ export function sshLoginKeys(ev: Evaluator, principal: string, settings: SshLogi
   const keys = sshKeys(node, now);
   if (keys.length === 0) throw new UnauthenticatedError(`${path} has no ssh key`);
   if (settings.requireNativeLogin) {
-    const nativeLogin = Int32Array.of(ev.tree.roles.intern(NATIVE_LOGIN_ROLE));
+    const nativeLogin = [ev.tree.roles.intern(NATIVE_LOGIN_ROLE)];
     if (!ev.allowedForRoles(nativeLogin, node, Op.VIEW, now) || !ev.allowedForRoles(nativeLogin, node, Op.VOUCHFOR, now)) {
       throw new UnauthenticatedError(`ssh login is not enabled for ${path} (${NATIVE_LOGIN_ROLE} may not vouch for it)`);
     }

@@ -1,13 +1,18 @@
 /** One node of the in-memory tree: its annotations, compiled payloads and derived (cached) state. */
 import { Annotation, isAce, isAppliedRole, isTimeless } from '@am/model';
-import { AceTable, CompiledAce, CompiledRole, compileAce, compileRole, EMPTY_ACE_TABLE, NO_ROLES } from './compiled-ace';
+import { AceTable, CompiledAce, CompiledRole, compileAce, compileRole, EMPTY_ACE_TABLE, NO_ROLES, RoleSet } from './compiled-ace';
 import { RoleInterner } from './role-interner';
+import { programOf } from './ace-program';
+
+const EMPTY_PROGRAM = programOf(EMPTY_ACE_TABLE);
+const NO_ACES: readonly CompiledAce[] = Object.freeze([]);
+const NO_APPLIED_ROLES: readonly CompiledRole[] = Object.freeze([]);
 
 export class TreeNode {
   children: TreeNode[] | null = null;
   annotations: Annotation[] = [];
-  aces: CompiledAce[] = [];
-  appliedRoles: CompiledRole[] = [];
+  aces: readonly CompiledAce[] = NO_ACES;
+  appliedRoles: readonly CompiledRole[] = NO_APPLIED_ROLES;
   /** Any ACE or applied role with a time window (then derived state depends on `now`). */
   timed = false;
 
@@ -15,7 +20,7 @@ export class TreeNode {
   validFrom = -Infinity;
   validUntil = -Infinity;
   /** Effective roles, sorted ids: applied on this node and its ancestors, am:// excluded (§5.3). */
-  roles: Int32Array = NO_ROLES;
+  roles: RoleSet = NO_ROLES;
   /** Target ACEs kept for this node as target: inherited non-local + all direct (§4.2). */
   targetAces: AceTable = EMPTY_ACE_TABLE;
   /** Target ACEs this node passes to its children (non-local ones up to here). */
@@ -23,6 +28,9 @@ export class TreeNode {
   /** Agent ACEs kept when this node is the agent (§6), and those passed down. */
   agentAces: AceTable = EMPTY_ACE_TABLE;
   agentInherit: AceTable = EMPTY_ACE_TABLE;
+  /** targetAces and agentAces flattened for the hot path (ace-program.ts). */
+  targetProgram: Int32Array = EMPTY_PROGRAM;
+  agentProgram: Int32Array = EMPTY_PROGRAM;
 
   constructor(
     readonly path: string,
@@ -33,15 +41,18 @@ export class TreeNode {
   /** Replaces the annotation list (kept sorted by the caller) and recompiles payloads. */
   setAnnotations(annotations: Annotation[], roles: RoleInterner): void {
     this.annotations = annotations;
-    this.aces = [];
-    this.appliedRoles = [];
+    // Most nodes carry neither: they share the empty lists instead of allocating two each.
+    let aces: CompiledAce[] | undefined;
+    let applied: CompiledRole[] | undefined;
     this.timed = false;
     for (const a of annotations) {
-      if (isAce(a)) this.aces.push(compileAce(a, roles));
-      else if (isAppliedRole(a)) this.appliedRoles.push(compileRole(a, roles));
+      if (isAce(a)) (aces ??= []).push(compileAce(a, roles));
+      else if (isAppliedRole(a)) (applied ??= []).push(compileRole(a, roles));
       else continue;
       if (!isTimeless(a)) this.timed = true;
     }
+    this.aces = aces ?? NO_ACES;
+    this.appliedRoles = applied ?? NO_APPLIED_ROLES;
   }
 
   find(tag: string, unique: bigint): Annotation | undefined {

@@ -1,6 +1,6 @@
 /** Shared test helpers: the reference universes as engines, and a fixed clock. */
 import { AccessEngine, Result } from '@am/engine';
-import { Annotation, Operation, parseUniverse, parseUniverseText, Universe } from '@am/model';
+import { Annotation, Operation, parseUniverse, parseUniverseText, seededRandom, Universe } from '@am/model';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,21 +8,9 @@ export const NOW = 1_750_000_000_000;
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/hpe-universes');
 
-/** Deterministic 32-bit source so that assigned uniques are reproducible. */
-export function seededRandom(seed = 42): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 export function fixtureUniverse(name: 'bootstrap' | 'new_sample'): Universe {
   const text = readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8');
-  return parseUniverseText(text, { renumberDuplicates: true, random: seededRandom() }).universe;
+  return parseUniverseText(text, { renumberDuplicates: true, random: seededRandom(42) }).universe;
 }
 
 export function fixtureEngine(name: 'bootstrap' | 'new_sample'): AccessEngine {
@@ -31,7 +19,7 @@ export function fixtureEngine(name: 'bootstrap' | 'new_sample'): AccessEngine {
 
 /** Builds an engine from a compact universe JSON (roots added when missing). */
 export function engineFromJson(json: unknown): AccessEngine {
-  return AccessEngine.fromUniverse(parseUniverse(json, { random: seededRandom() }).universe, { random: seededRandom(7) });
+  return AccessEngine.fromUniverse(parseUniverse(json, { random: seededRandom(42) }).universe, { random: seededRandom(7) });
 }
 
 export function errorOf<T>(r: Result<T>): { code: string; message: string } {

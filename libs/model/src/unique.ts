@@ -8,6 +8,18 @@ export type RandomUint32 = () => number;
 
 const cryptoRandomUint32: RandomUint32 = () => globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
 
+/** A deterministic 32-bit source (mulberry32) for tests, benchmarks and reproducible imports. */
+export function seededRandom(seed: number): RandomUint32 {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
 /** A fresh unique in [1, 2^53 − 1]. */
 export function newUnique(random: RandomUint32 = cryptoRandomUint32): bigint {
   for (;;) {
