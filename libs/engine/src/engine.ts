@@ -8,6 +8,7 @@ import {
   formatOperationList,
   isPrincipalPath,
   NotFoundError,
+  parsePath,
   Operation,
   PermissionDeniedError,
   RandomUint32,
@@ -134,26 +135,27 @@ export class AccessEngine {
   check(caller: string, target: string, ops: readonly Operation[], now: number): Result<void> {
     return attempt(() => {
       const agent = this.caller(caller);
-      const node = this.ev.visible(agent, target, now);
-      if (!node) throw new NotFoundError(`${target} not found`);
-      if (!this.ev.allowedAll(agent, node, ops, now)) throw new PermissionDeniedError(`${formatOperationList(ops)} not allowed on ${target}`);
+      const path = parsePath(target);
+      const node = this.ev.visible(agent, path, now);
+      if (!node) throw new NotFoundError(`${path} not found`);
+      if (!this.ev.allowedAll(agent, node, ops, now)) throw new PermissionDeniedError(`${formatOperationList(ops)} not allowed on ${path}`);
     });
   }
 
   details(caller: string, path: string, options: DetailsOptions, now: number): Result<DetailsResult> {
-    return attempt(() => nodeDetails(this.ev, this.caller(caller), path, options, now));
+    return attempt(() => nodeDetails(this.ev, this.caller(caller), parsePath(path), options, now));
   }
 
   explain(asker: string, agent: string, target: string, ops: readonly Operation[], now: number): Result<Explanation> {
-    return attempt(() => explainDecision(this.ev, this.caller(asker), agent, target, ops, now));
+    return attempt(() => explainDecision(this.ev, this.caller(asker), parsePath(agent), parsePath(target), ops, now));
   }
 
   whoCan(asker: string, target: string, op: Operation, under: string, now: number): Result<string[]> {
-    return attempt(() => whoCan(this.ev, this.caller(asker), target, op, under, now));
+    return attempt(() => whoCan(this.ev, this.caller(asker), parsePath(target), op, parsePath(under), now));
   }
 
   whatCan(asker: string, principal: string, op: Operation, under: string, now: number): Result<string[]> {
-    return attempt(() => whatCan(this.ev, this.caller(asker), principal, op, under, now));
+    return attempt(() => whatCan(this.ev, this.caller(asker), parsePath(principal), op, parsePath(under), now));
   }
 
   /** Effective roles of a principal, root-to-leaf (for credentials; no View gate: they are its own). */

@@ -71,7 +71,7 @@ describe('§2.5 time windows (clock injected)', () => {
       leaf('am://user/temp', [
         { tag: 'applied-role', role: R('a'), startMillis: T + 1000, endMillis: T + 2000 },
         { tag: 'note', data: 'soon', startMillis: T + 1000 },
-        { tag: 'note', data: 'gone', endMillis: T },
+        { tag: 'note', data: 'gone', endMillis: T, unique: 31 },
       ]),
     ],
     data: [leaf('am://data/d', [{ tag: 'ace', op: 'READ', acls: [{ roles: [R('a')] }] }, { tag: 'ace', op: 'WRITE', acls: [{ roles: [R('c')] }], endMillis: T + 500 }])],
@@ -85,6 +85,11 @@ describe('§2.5 time windows (clock injected)', () => {
   test('an expired ACE vanishes, which makes access more permissive', () => {
     expect(e.isAllowed('am://user/temp', 'am://data/d', Op.WRITE, T + 499)).toBe(false);
     expect(e.isAllowed('am://user/temp', 'am://data/d', Op.WRITE, T + 500)).toBe(true);
+  });
+
+  test('an expired annotation can still be deleted (and its identity is taken) — cleanup needs it', () => {
+    expect(e.authorize('am://user/temp', { kind: 'delete-annotation', path: 'am://user/temp', tag: 'note', unique: 31n }, T).ok).toBe(true);
+    expect(errorOf(e.authorize('am://user/temp', { kind: 'put-annotation', path: 'am://user/temp', annotation: note('again', { unique: 31n }) }, T)).code).toBe('already-exists');
   });
 
   test('inactive annotations are not shown', () => {
@@ -170,5 +175,14 @@ describe('bootstrap universe', () => {
   test('the operator can apply its role and use it in ACEs', () => {
     expect(e.authorize(OP, { kind: 'put-annotation', path: 'am://user/the-operator', annotation: appliedRole('am://role/operator-admin') }, NOW).ok).toBe(true);
     expect(e.authorize(OP, { kind: 'put-annotation', path: 'am://data', annotation: aceOf(Op.VIEW, [['am://role/operator-admin']]) }, NOW).ok).toBe(true);
+  });
+});
+
+describe('query arguments', () => {
+  const e = fixtureEngine('new_sample');
+  test('paths are normalised on input and bad ones are invalid-argument (§9.2 step 2)', () => {
+    expect(valueOf(e.details('am://user/demo-god', 'am://user/', {}, NOW)).details.path).toBe('am://user');
+    expect(errorOf(e.details('am://user/demo-god', 'am://user//x', {}, NOW)).code).toBe('invalid-argument');
+    expect(errorOf(e.check('am://user/demo-god', 'am://nowhere', [Op.VIEW], NOW)).code).toBe('invalid-argument');
   });
 });

@@ -90,6 +90,7 @@ describe('validation errors (universe-format §5)', () => {
     [{ path: 'am://', children: [...roots, { path: 'am://user' }] }, 'duplicate node path'],
     [{ path: 'am://', children: [...roots.slice(1), { path: 'am://user/', children: [] }] }, 'not normalised'],
     [{ path: 'am://', extra: 1, children: roots }, 'unknown member "extra"'],
+    [{ path: 'am://', Path: 'am://', children: roots }, 'member path given twice'],
     [{ path: 'am://', children: [...roots.slice(1), { path: 'am://user', children: [{ path: 'am://user/a', meta: [{ tag: 'principal' }], children: [{ path: 'am://user/a/b' }] }] }] }, 'a leaf cannot have children'],
     [{ path: 'am://', children: [...roots.slice(1), { path: 'am://user', children: [{ path: 'am://user/a', meta: [{ tag: 'leaf' }, { tag: 'dir' }] }] }] }, 'dir together with a leaf marker'],
     [{ path: 'am://', children: [...roots.slice(1), { path: 'am://user', meta: [{ tag: 'ace', op: 'INVALID' }] }] }, 'invalid operation'],
