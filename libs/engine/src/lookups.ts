@@ -4,7 +4,6 @@
  * Principals (or targets) with the same derived state share one evaluation.
  */
 import { comparePaths, isPrincipalPath, NotFoundError, Op, Operation } from '@am/model';
-import { AceTable } from './compiled-ace';
 import { freshen } from './derived-state';
 import { Evaluator } from './evaluator';
 import { TreeNode } from './tree-node';
@@ -42,7 +41,7 @@ export function whoCan(ev: Evaluator, asker: TreeNode, targetPath: string, op: O
     if (!isPrincipalPath(p.path) || !ev.canView(asker, p, now)) continue;
     freshen(p, now);
     // The outcome depends on the agent only through its roles and its agent-ACE table.
-    if (memo.get(p.roles, p.agentAces as AceTable, () => canDo(ev, p, target, op, now))) out.push(p.path);
+    if (memo.get(p.roles, p.agentAces, () => canDo(ev, p, target, op, now))) out.push(p.path);
   }
   return out.sort(comparePaths);
 }
@@ -57,7 +56,7 @@ export function whatCan(ev: Evaluator, asker: TreeNode, principalPath: string, o
     if (!ev.canView(asker, t, now)) continue;
     freshen(t, now);
     // The outcome depends on the target only through its target-ACE table and its roles.
-    if (memo.get(t.targetAces as AceTable, t.roles, () => canDo(ev, principal, t, op, now))) out.push(t.path);
+    if (memo.get(t.targetAces, t.roles, () => canDo(ev, principal, t, op, now))) out.push(t.path);
   }
   return out.sort(comparePaths);
 }

@@ -112,7 +112,10 @@ export function sshLoginKeys(ev: Evaluator, principal: string, settings: SshLogi
 
 /** Keys on the principal node itself (annotations are not inherited), either tag spelling. */
 function sshKeys(node: TreeNode, now: number): string[] {
-  return node.annotations.filter((a) => SSH_KEY_TAGS.has(a.tag) && isTextAnnotation(a) && isActive(a, now)).map((a) => (a as { data: string }).data);
+  return node.annotations
+    .filter(isTextAnnotation)
+    .filter((a) => SSH_KEY_TAGS.has(a.tag) && isActive(a, now))
+    .map((a) => a.data);
 }
 
 function activeText(node: TreeNode, tag: string, now: number): string | undefined {
