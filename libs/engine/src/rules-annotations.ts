@@ -59,19 +59,15 @@ export function authorizeDeleteAnnotation(ev: Evaluator, caller: TreeNode, reque
   if (!ev.allowed(caller, node, Op.ADMIN, now)) {
     throw new PermissionDeniedError(`permission denied, must have View and Admin permissions for ${path}`);
   }
+  // The roles the removal touches, the permission each needs, and the refusal naming a role.
+  const touched = isAppliedRole(annotation)
+    ? { roles: [annotation.role], op: Op.APPLYROLE, refusal: (r: string) => `permission denied, must have View and ApplyRole permissions for ${r}` }
+    : isAce(annotation)
+      ? { roles: aceRoles(annotation), op: Op.USEROLE, refusal: (r: string) => `cannot delete ACE, permission denied for using role ${r}` }
+      : undefined;
   // Roles that no longer exist are skipped so that dangling references can be cleaned up.
-  if (isAppliedRole(annotation)) {
-    for (const r of existingRoles(ev, [annotation.role])) {
-      if (!roleAllows(ev, caller, r, Op.APPLYROLE, now)) {
-        throw new PermissionDeniedError(`permission denied, must have View and ApplyRole permissions for ${shownRole(ev, caller, r, now)}`);
-      }
-    }
-  } else if (isAce(annotation)) {
-    for (const r of existingRoles(ev, aceRoles(annotation))) {
-      if (!roleAllows(ev, caller, r, Op.USEROLE, now)) {
-        throw new PermissionDeniedError(`cannot delete ACE, permission denied for using role ${shownRole(ev, caller, r, now)}`);
-      }
-    }
+  for (const r of touched ? existingRoles(ev, touched.roles) : []) {
+    if (touched && !roleAllows(ev, caller, r, touched.op, now)) throw new PermissionDeniedError(touched.refusal(shownRole(ev, caller, r, now)));
   }
   checkExpectedVersion(annotation.version, request.expectedVersion, () => `annotation ${request.tag}/${request.unique} on ${path}`);
   return { kind: 'delete-annotation', path, annotation };
