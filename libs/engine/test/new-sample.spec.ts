@@ -61,6 +61,11 @@ describe('new_sample worked examples', () => {
     }
   });
 
+  test('compat walkthrough: yoyodyne/bob lists am://user as {small, yoyodyne}; the operator cannot vouch (not found, §7)', () => {
+    expect(valueOf(engine.details('am://user/yoyodyne/bob', 'am://user', { includeChildren: true }, NOW)).children).toEqual(['am://user/small', 'am://user/yoyodyne']);
+    expect(errorOf(engine.authorizeVouch(OPERATOR, 'am://user/yoyodyne/bob', NOW)).code).toBe('not-found');
+  });
+
   test('the hpe plugin cannot even see am://user/hpe', () => {
     expect(errorOf(engine.details('am://workload/hpe/id-plugin', 'am://user/hpe', {}, NOW)).code).toBe('not-found');
   });
