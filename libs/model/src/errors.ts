@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'already-exists'
   | 'conflict'
   | 'failed-precondition'
-  | 'unauthenticated';
+  | 'unauthenticated'
+  | 'unavailable';
 
 export abstract class AmError extends Error {
   abstract readonly code: ErrorCode;
@@ -57,6 +58,11 @@ export class FailedPreconditionError extends AmError {
 
 export class UnauthenticatedError extends AmError {
   readonly code = 'unauthenticated' as const;
+}
+
+/** A dependency (etcd, NATS, a service) did not answer in time; the caller may retry. */
+export class UnavailableError extends AmError {
+  readonly code = 'unavailable' as const;
 }
 
 export function isAmError(e: unknown): e is AmError {

@@ -1,2 +1,3 @@
 export * from './etcd';
 export * from './keys';
+export * from './metadata';

@@ -1,0 +1,30 @@
+import { annotationToJson, type Annotation, type ExportedAnnotationJson } from '@am/model';
+
+/** The kinds of change the metadata tree records. */
+export type MetaEventKind = 'boot' | 'import' | 'create-node' | 'delete-node' | 'put-annotation' | 'delete-annotation';
+
+/**
+ * One immutable record of a change. `seq` is the etcd revision of the transaction that wrote the
+ * event together with the state it describes, so events and state can never disagree.
+ */
+export interface MetaEvent {
+  id: string;
+  seq: number;
+  time: string;
+  actor: string;
+  kind: MetaEventKind;
+  path: string;
+  before?: ExportedAnnotationJson | null;
+  after?: ExportedAnnotationJson | null;
+  /** delete-node: every path removed (the node and its descendants). */
+  removed?: string[];
+  /** create-node: the node's initial annotations. */
+  annotations?: ExportedAnnotationJson[];
+  /** boot/import: size of the tree and its generation. */
+  nodes?: number;
+  generation?: string;
+}
+
+export type StoredEvent = Omit<MetaEvent, 'seq'>;
+
+export const annotationJson = (a: Annotation | undefined): ExportedAnnotationJson | null => (a ? annotationToJson(a) : null);

@@ -1,0 +1,5 @@
+export * from './codec';
+export * from './events';
+export * from './layout';
+export * from './meta-store';
+export * from './projection';

@@ -1,0 +1,237 @@
+import { ConflictError, FailedPreconditionError, parentPath, UnavailableError, type Annotation, type Universe } from '@am/model';
+import type { ApprovedChange } from '@am/engine';
+import { randomBytes } from 'node:crypto';
+import { Range, type Etcd3, type IOperation } from 'etcd3';
+import { decodeAnnotation, encodeAnnotation } from './codec';
+import { annotationJson, type MetaEvent, type StoredEvent } from './events';
+import { MetaLayout } from './layout';
+
+/** State the projection knows about the keys a write depends on. */
+export interface WriteExpectations {
+  generation: string;
+  /** mod revision of each node key as the projection last saw it. */
+  nodeRevision(path: string): number | undefined;
+}
+
+export interface Snapshot {
+  generation?: string;
+  revision: number;
+  universe: Universe;
+  /** mod revision of every node key (for optimistic concurrency on deletes). */
+  nodeRevisions: Map<string, number>;
+}
+
+export interface MetaStoreOptions {
+  /** Keys per transaction when staging a boot/import (below etcd's --max-txn-ops). */
+  chunkSize?: number;
+  /** Keys per page when reading a snapshot. */
+  pageSize?: number;
+  /** Deadline of each etcd call. */
+  timeoutMs?: number;
+  onProgress?: (written: number, total: number) => void;
+}
+
+const newId = () => `${Date.now().toString().padStart(13, '0')}-${randomBytes(6).toString('hex')}`;
+
+/**
+ * The metadata tree in etcd, event-sourced: every change writes an immutable event and the state it
+ * describes in one transaction, guarded by compares on exactly the keys the decision relied on.
+ */
+export class MetaStore {
+  readonly layout: MetaLayout;
+  private readonly chunkSize: number;
+  private readonly pageSize: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    prefix: string,
+    private readonly options: MetaStoreOptions = {},
+  ) {
+    this.layout = new MetaLayout(prefix);
+    this.chunkSize = options.chunkSize ?? 100;
+    this.pageSize = options.pageSize ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** A consistent snapshot: the generation in force and its whole tree, read at one revision. */
+  async snapshot(): Promise<Snapshot> {
+    const head = await this.guard(this.etcd.get(this.layout.current).exec());
+    const revision = Number(head.header!.revision);
+    const generation = head.kvs[0]?.value.toString();
+    const nodeRevisions = new Map<string, number>();
+    if (!generation) return { revision, universe: { nodes: [] }, nodeRevisions };
+    const annotations = new Map<string, Annotation[]>();
+    for await (const kv of this.scan(this.layout.generation(generation), revision)) {
+      const key = this.layout.parse(generation, kv.key);
+      if (key?.kind === 'node') {
+        nodeRevisions.set(key.path, kv.modRevision);
+        if (!annotations.has(key.path)) annotations.set(key.path, []);
+      } else if (key?.kind === 'annotation') {
+        const list = annotations.get(key.path) ?? [];
+        list.push(decodeAnnotation(kv.value));
+        annotations.set(key.path, list);
+      }
+    }
+    const nodes = [...nodeRevisions.keys()].sort(byDepthThenPath).map((path) => ({ path, annotations: annotations.get(path) ?? [] }));
+    return { generation, revision, universe: { nodes }, nodeRevisions };
+  }
+
+  /** Every key under `prefix` at `revision`, page by page (a 100k-node tree exceeds one response). */
+  private async *scan(prefix: string, revision: number): AsyncGenerator<{ key: string; value: string; modRevision: number }> {
+    const end = Range.prefix(prefix).end;
+    let start: Buffer = Buffer.from(prefix);
+    for (;;) {
+      const page = await this.guard(this.etcd.getAll().inRange(new Range(start, end)).revision(revision).limit(this.pageSize).exec());
+      for (const kv of page.kvs) yield { key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) };
+      if (!page.more || page.kvs.length === 0) return;
+      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
+    }
+  }
+
+  /**
+   * Loads a universe atomically: staged in chunks under a new generation nobody reads yet, then
+   * one transaction makes it current and records the event. Refuses a non-empty store unless forced.
+   */
+  async boot(universe: Universe, actor: string, opts: { force?: boolean; kind?: 'boot' | 'import' } = {}): Promise<{ revision: number; generation: string }> {
+    const head = await this.guard(this.etcd.get(this.layout.current).exec());
+    const previous = head.kvs[0];
+    if (previous && !opts.force) throw new FailedPreconditionError('data already exists');
+    const generation = newId();
+    const puts: IOperation[] = [];
+    for (const node of universe.nodes) {
+      puts.push(this.etcd.put(this.layout.node(generation, node.path)).value('{}'));
+      for (const a of node.annotations) puts.push(this.etcd.put(this.layout.annotation(generation, node.path, a.tag, a.unique)).value(encodeAnnotation(a)));
+    }
+    try {
+      for (let i = 0; i < puts.length; i += this.chunkSize) {
+        await this.guard(this.etcd.if(this.layout.current, 'Mod', '==', previous ? Number(previous.mod_revision) : 0).then(...puts.slice(i, i + this.chunkSize)).commit());
+        this.options.onProgress?.(Math.min(i + this.chunkSize, puts.length), puts.length);
+      }
+      const event: StoredEvent = { id: newId(), time: new Date().toISOString(), actor, kind: opts.kind ?? 'boot', path: 'am://', nodes: universe.nodes.length, generation };
+      const flip = await this.guard(
+        this.etcd
+          .if(this.layout.current, 'Mod', '==', previous ? Number(previous.mod_revision) : 0)
+          .then(this.etcd.put(this.layout.current).value(generation), this.etcd.put(this.layout.event(event.id)).value(JSON.stringify(event)))
+          .commit(),
+      );
+      if (!flip.succeeded) throw new FailedPreconditionError('data already exists');
+      if (previous) await this.guard(this.etcd.delete().prefix(this.layout.generation(previous.value.toString())).exec());
+      return { revision: Number(flip.header!.revision), generation };
+    } catch (err) {
+      // Nothing staged is visible; remove it so a failed boot leaves no trace.
+      await this.etcd.delete().prefix(this.layout.generation(generation)).exec().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Commits an approved change with its event; a stale decision is a ConflictError. */
+  async commit(change: ApprovedChange, actor: string, expect: WriteExpectations): Promise<{ revision: number }> {
+    const g = expect.generation;
+    const L = this.layout;
+    const txn = this.etcd.if(L.current, 'Value', '==', g);
+    const ops: IOperation[] = [];
+    const event: StoredEvent = { id: newId(), time: new Date().toISOString(), actor, kind: change.kind, path: change.path };
+    switch (change.kind) {
+      case 'create-node': {
+        txn.and(L.node(g, change.path), 'Create', '==', 0);
+        const parent = parentPath(change.path);
+        txn.and(L.node(g, parent), 'Create', '>', 0);
+        // Touching the parent makes a concurrent recursive delete of it fail its compare.
+        ops.push(this.etcd.put(L.node(g, parent)).value('{}'));
+        ops.push(this.etcd.put(L.node(g, change.path)).value('{}'));
+        for (const a of change.annotations) ops.push(this.etcd.put(L.annotation(g, change.path, a.tag, a.unique)).value(encodeAnnotation(a)));
+        event.annotations = change.annotations.map((a) => annotationJson(a)!);
+        break;
+      }
+      case 'delete-node':
+        for (const path of change.removed) {
+          const rev = expect.nodeRevision(path);
+          if (rev === undefined) throw new ConflictError(`${path} changed concurrently; retry`);
+          txn.and(L.node(g, path), 'Mod', '==', rev);
+          ops.push(this.etcd.delete().key(L.node(g, path)), this.etcd.delete().prefix(L.annotationsOf(g, path)));
+        }
+        event.removed = [...change.removed];
+        break;
+      case 'put-annotation': {
+        const key = L.annotation(g, change.path, change.annotation.tag, change.annotation.unique);
+        txn.and(L.node(g, change.path), 'Create', '>', 0);
+        if (change.previous) txn.and(key, 'Value', '==', encodeAnnotation(change.previous));
+        else txn.and(key, 'Create', '==', 0);
+        ops.push(this.etcd.put(key).value(encodeAnnotation(change.annotation)));
+        event.before = annotationJson(change.previous);
+        event.after = annotationJson(change.annotation);
+        break;
+      }
+      case 'delete-annotation': {
+        const key = L.annotation(g, change.path, change.annotation.tag, change.annotation.unique);
+        txn.and(key, 'Value', '==', encodeAnnotation(change.annotation));
+        ops.push(this.etcd.delete().key(key));
+        event.before = annotationJson(change.annotation);
+        event.after = null;
+        break;
+      }
+    }
+    ops.push(this.etcd.put(L.event(event.id)).value(JSON.stringify(event)));
+    const result = await this.guard(txn.then(...ops).commit());
+    if (!result.succeeded) throw new ConflictError(conflictMessage(change));
+    return { revision: Number(result.header!.revision) };
+  }
+
+  /** Events in commit order, optionally only those on a path or its subtree and after a sequence number. */
+  async events(filter: { path?: string; subtree?: boolean; after?: number; limit?: number } = {}): Promise<MetaEvent[]> {
+    const head = await this.guard(this.etcd.get(this.layout.current).exec());
+    const out: MetaEvent[] = [];
+    for await (const kv of this.scan(this.layout.events, Number(head.header!.revision))) {
+      const event = { ...(JSON.parse(kv.value) as StoredEvent), seq: kv.modRevision };
+      if (filter.after !== undefined && event.seq <= filter.after) continue;
+      if (filter.path && !(event.path === filter.path || (filter.subtree && isUnder(event.path, filter.path)) || event.kind === 'boot' || event.kind === 'import')) continue;
+      out.push(event);
+    }
+    out.sort((a, b) => a.seq - b.seq);
+    return filter.limit ? out.slice(-filter.limit) : out;
+  }
+
+  /** Turns etcd transport failures and timeouts into UnavailableError; never hangs past the deadline. */
+  private async guard<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new UnavailableError(`etcd did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof UnavailableError || err instanceof ConflictError || err instanceof FailedPreconditionError) throw err;
+      throw new UnavailableError(`etcd unavailable: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function conflictMessage(change: ApprovedChange): string {
+  switch (change.kind) {
+    case 'create-node':
+      return `${change.path}: already exists (or its parent was removed)`;
+    case 'put-annotation':
+      return change.previous
+        ? `version mismatch on ${change.path}#${change.annotation.tag}-${change.annotation.unique}: it changed since version ${change.previous.version}`
+        : `${change.path}#${change.annotation.tag}-${change.annotation.unique} already exists (or the node was removed)`;
+    default:
+      return `${change.path} changed concurrently; retry`;
+  }
+}
+
+export function isUnder(path: string, dir: string): boolean {
+  return dir === 'am://' ? path.startsWith('am://') : path === dir || path.startsWith(`${dir}/`);
+}
+
+function depth(path: string): number {
+  return path === 'am://' ? 0 : path.slice(5).split('/').length;
+}
+
+export function byDepthThenPath(a: string, b: string): number {
+  return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
+}

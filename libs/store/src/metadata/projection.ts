@@ -1,0 +1,177 @@
+import { AccessEngine } from '@am/engine';
+import { UnavailableError, type Annotation } from '@am/model';
+import type { Etcd3, Watcher } from 'etcd3';
+import { decodeAnnotation } from './codec';
+import { byDepthThenPath, MetaStore, type WriteExpectations } from './meta-store';
+
+interface KeyChange {
+  type: 'put' | 'delete';
+  key: string;
+  value: string;
+  modRevision: number;
+}
+
+export interface ProjectionOptions {
+  /** How long a read "at least revision R" may wait before failing as unavailable. */
+  consistencyTimeoutMs?: number;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * A service's in-memory view of the metadata tree: a snapshot at revision R, then every change
+ * from R+1 applied incrementally to the decision engine. `revision` is the store revision the view
+ * reflects; `atLeast(R)` waits (bounded) until the view has caught up with a write at R.
+ */
+export class MetaProjection {
+  engine: AccessEngine = AccessEngine.fromUniverse({ nodes: [] });
+  generation?: string;
+  revision = 0;
+  private nodeRevisions = new Map<string, number>();
+  private watcher?: Watcher;
+  private waiters: { revision: number; resolve: () => void }[] = [];
+  private reloading?: Promise<void>;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    readonly store: MetaStore,
+    private readonly options: ProjectionOptions = {},
+  ) {}
+
+  get empty(): boolean {
+    return this.generation === undefined;
+  }
+
+  /** What a write must compare against: the generation and node revisions this view saw. */
+  expectations(): WriteExpectations {
+    const generation = this.generation;
+    if (!generation) throw new UnavailableError('the metadata store is empty; boot a universe first');
+    return { generation, nodeRevision: (p) => this.nodeRevisions.get(p) };
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.watcher = await this.etcd
+      .watch()
+      .prefix(this.store.layout.prefix)
+      .startRevision(String(this.revision + 1))
+      .create();
+    this.watcher.on('data', (res) => {
+      const changes: KeyChange[] = res.events.map((e) => ({
+        type: e.type === 'Delete' ? 'delete' : 'put',
+        key: e.kv.key.toString(),
+        value: e.kv.value.toString(),
+        modRevision: Number(e.kv.mod_revision),
+      }));
+      this.applyBatch(changes, Number(res.header.revision));
+    });
+    // A compacted start revision means events we never saw are gone: rebuild from a snapshot.
+    this.watcher.on('error', (err) => {
+      this.options.onError?.(err);
+      void this.reloadOnce();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.cancel();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Waits until the view reflects at least `revision` (a consistency token). */
+  async atLeast(revision: number): Promise<void> {
+    if (this.revision >= revision) return;
+    const timeoutMs = this.options.consistencyTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    const caughtUp = new Promise<void>((resolve) => this.waiters.push({ revision, resolve }));
+    // The token may name a revision that touched no metadata: then nothing will arrive by watch.
+    const probe = setTimeout(() => void this.catchUpIfIdle(revision), 50);
+    try {
+      await Promise.race([
+        caughtUp,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new UnavailableError(`the metadata view did not reach revision ${revision} within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(probe);
+    }
+  }
+
+  /** If no event was written after our revision (up to `revision`), we are already current. */
+  private async catchUpIfIdle(revision: number): Promise<void> {
+    const seen = this.revision;
+    const newer = await this.etcd.getAll().prefix(this.store.layout.events).minModRevision(seen + 1).keys().catch(() => undefined);
+    if (newer && newer.length === 0 && this.revision === seen) this.advance(Math.max(seen, revision));
+  }
+
+  private async reloadOnce(): Promise<void> {
+    this.reloading ??= this.reload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async reload(): Promise<void> {
+    const snap = await this.store.snapshot();
+    this.engine = AccessEngine.fromUniverse(snap.universe);
+    this.generation = snap.generation;
+    this.nodeRevisions = snap.nodeRevisions;
+    this.advance(snap.revision);
+  }
+
+  private applyBatch(changes: KeyChange[], headerRevision: number): void {
+    const L = this.store.layout;
+    if (changes.some((c) => c.key === L.current)) {
+      // A boot/import replaced the whole tree: take a fresh snapshot.
+      void this.reloadOnce();
+      return;
+    }
+    const byRevision = new Map<number, KeyChange[]>();
+    for (const c of changes) {
+      if (c.modRevision <= this.revision && c.type === 'put') continue; // already in the snapshot
+      const list = byRevision.get(c.modRevision) ?? [];
+      list.push(c);
+      byRevision.set(c.modRevision, list);
+    }
+    for (const [rev, batch] of [...byRevision.entries()].sort((a, b) => a[0] - b[0])) this.applyRevision(batch, rev);
+    this.advance(Math.max(this.revision, headerRevision));
+  }
+
+  /** Applies one transaction's key changes: new nodes (parents first) with their annotations, then the rest. */
+  private applyRevision(batch: KeyChange[], revision: number): void {
+    const g = this.generation;
+    if (!g) return;
+    const L = this.store.layout;
+    const newNodes = new Map<string, Annotation[]>();
+    const annotationPuts: { path: string; a: Annotation }[] = [];
+    const annotationDeletes: { path: string; tag: string; unique: bigint }[] = [];
+    const nodeDeletes: string[] = [];
+    for (const c of batch) {
+      const key = L.parse(g, c.key);
+      if (!key) continue;
+      if (key.kind === 'node') {
+        if (c.type === 'delete') nodeDeletes.push(key.path);
+        else {
+          if (!this.engine.node(key.path)) newNodes.set(key.path, []);
+          this.nodeRevisions.set(key.path, revision);
+        }
+      } else if (c.type === 'put') annotationPuts.push({ path: key.path, a: decodeAnnotation(c.value) });
+      else annotationDeletes.push({ path: key.path, tag: key.tag, unique: key.unique });
+    }
+    for (const { path, a } of annotationPuts) newNodes.get(path)?.push(a);
+    for (const path of [...newNodes.keys()].sort(byDepthThenPath)) this.engine.createNode(path, newNodes.get(path)!);
+    for (const { path, a } of annotationPuts) if (!newNodes.has(path)) this.engine.putAnnotation(path, a);
+    for (const d of annotationDeletes) if (!nodeDeletes.includes(d.path)) this.engine.deleteAnnotation(d.path, d.tag, d.unique);
+    for (const path of nodeDeletes.sort(byDepthThenPath)) {
+      this.nodeRevisions.delete(path);
+      if (this.engine.node(path)) this.engine.deleteNode(path);
+    }
+    this.advance(revision);
+  }
+
+  private advance(revision: number): void {
+    if (revision <= this.revision) return;
+    this.revision = revision;
+    const ready = this.waiters.filter((w) => w.revision <= revision);
+    this.waiters = this.waiters.filter((w) => w.revision > revision);
+    for (const w of ready) w.resolve();
+  }
+}
