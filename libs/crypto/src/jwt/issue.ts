@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import {
+  CREDENTIAL_ALGORITHM,
+  CREDENTIAL_AUDIENCE,
+  CREDENTIAL_ISSUER,
+  CREDENTIAL_SUBJECT,
+  CredentialClaims,
+  CredentialKind,
+  NOT_BEFORE_SKEW_SEC,
+  isPrincipalId,
+} from './claims';
+import { SigningKey, keyId } from './signing-key';
+
+export interface IssueCredentialRequest {
+  /** Normally the key chosen by selectSigningKey for this lifetime. */
+  key: SigningKey;
+  /** am://user/... or am://workload/... */
+  principal: string;
+  kind: CredentialKind;
+  /** Delegation credentials only (may be empty); login credentials carry `roles: null`. */
+  roles?: readonly string[];
+  lifetimeSec: number;
+  /** Unix seconds. */
+  now: number;
+  /** Defaults to 128 random bits. */
+  jti?: string;
+}
+
+/** The claims in the reference's order (which is also the order `info` displays them in). */
+export function credentialClaims(request: IssueCredentialRequest): CredentialClaims {
+  const { key, principal, kind, roles, lifetimeSec } = request;
+  const iat = Math.floor(request.now);
+  if (!isPrincipalId(principal)) throw new Error(`credentials are issued to users and workloads only, not ${JSON.stringify(principal)}`);
+  if (!Number.isSafeInteger(lifetimeSec) || lifetimeSec <= 0) throw new Error(`credential lifetime must be positive whole seconds, got ${lifetimeSec}`);
+  if (kind === 'login' && roles !== undefined) throw new Error('login credentials carry no roles');
+  if (kind === 'delegation' && roles === undefined) throw new Error('delegation credentials need a roles list (it may be empty)');
+  const exp = iat + lifetimeSec;
+  // A key that expires first would make the credential unverifiable before its own expiry
+  // (selectSigningKey leaves a margin; this is the hard floor).
+  if (key.expiry < exp) throw new Error(`signing key ${keyId(key.expiry)} expires too soon for a credential valid until ${exp}`);
+  return {
+    iss: CREDENTIAL_ISSUER,
+    sub: CREDENTIAL_SUBJECT,
+    aud: [CREDENTIAL_AUDIENCE],
+    exp,
+    nbf: iat - NOT_BEFORE_SKEW_SEC,
+    iat,
+    key: key.expiry,
+    id: principal,
+    roles: kind === 'delegation' ? [...(roles ?? [])] : null,
+    typ: kind,
+    jti: request.jti ?? randomBytes(16).toString('base64url'),
+  };
+}
+
+/** Signs a credential (compact JWS, ES256) with header `{alg, typ: "JWT", kid}`. */
+export async function issueCredential(request: IssueCredentialRequest): Promise<string> {
+  const claims = credentialClaims(request);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: CREDENTIAL_ALGORITHM, typ: 'JWT', kid: keyId(request.key.expiry) })
+    .sign(request.key.privateKey);
+}
