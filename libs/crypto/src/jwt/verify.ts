@@ -53,16 +53,24 @@ export function verifyCredential(token: string, options: VerifyCredentialOptions
 
 /** Step 2: the key named by `kid` (header) or `key` (claim; reference tokens have no kid). */
 function findSigningKey({ header, payload }: ParsedToken, { keys, now }: VerifyCredentialOptions): VerificationKey {
-  const fromHeader = header.kid === undefined ? undefined : typeof header.kid === 'string' ? parseKeyId(header.kid) ?? NaN : NaN;
-  const fromClaim = payload.key === undefined ? undefined : Number.isSafeInteger(payload.key) ? (payload.key as number) : NaN;
-  if (fromHeader !== undefined && fromClaim !== undefined && fromHeader !== fromClaim) {
-    throw new InvalidCredentialError('malformed', 'invalid credential: kid header and key claim name different keys');
-  }
-  const expiry = fromHeader ?? fromClaim;
-  const key = expiry === undefined || Number.isNaN(expiry) ? undefined : keys.get(expiry);
+  const expiry = namedKeyExpiry(header, payload);
+  const key = expiry === undefined ? undefined : keys.get(expiry);
   if (!key) throw new InvalidCredentialError('key-not-found', 'key not found');
   if (key.expiry < now) throw new InvalidCredentialError('key-expired', 'key has already expired');
   return key;
+}
+
+/** undefined when the token names no key or one that cannot exist (a kid like "007", a string key claim). */
+function namedKeyExpiry(header: Record<string, unknown>, payload: Record<string, unknown>): number | undefined {
+  // undefined = absent, null = present but not a possible key id
+  const fromHeader = header.kid === undefined ? undefined : typeof header.kid === 'string' ? parseKeyId(header.kid) ?? null : null;
+  const fromClaim = payload.key === undefined ? undefined : Number.isSafeInteger(payload.key) ? (payload.key as number) : null;
+  if (fromHeader === null || fromClaim === null) return undefined;
+  // Both must name the same key: once the signature verifies, the key claim is trusted to name the verifying key.
+  if (fromHeader !== undefined && fromClaim !== undefined && fromHeader !== fromClaim) {
+    throw new InvalidCredentialError('malformed', 'invalid credential: kid header and key claim name different keys');
+  }
+  return fromHeader ?? fromClaim;
 }
 
 /** Step 3. */
