@@ -1,2 +1,3 @@
 export * from './master-key';
 export * from './jwt';
+export * from './x509';
