@@ -20,6 +20,9 @@ export interface VerificationCacheOptions {
 export class CachingCredentialVerifier {
   private readonly entries = new Map<string, VerifiedCredential>();
   private readonly maxEntries: number;
+  /** Counters for metrics: answers from the cache, and full verifications (successful or not). */
+  hits = 0;
+  misses = 0;
 
   constructor(options: VerificationCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? DEFAULT_VERIFICATION_CACHE_ENTRIES;
@@ -39,10 +42,12 @@ export class CachingCredentialVerifier {
       this.entries.delete(id);
       if (isStillValid(hit, options)) {
         this.entries.set(id, hit); // most recently used now
+        this.hits++;
         checkKind(hit.kind, options.accept);
         return hit;
       }
     }
+    this.misses++;
     const verified = freeze(verifyCredential(token, options));
     this.entries.set(id, verified);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
