@@ -10,3 +10,4 @@ export * from './csr';
 export * from './principal';
 export * from './issue';
 export * from './sign-csr';
+export * from './crl';

@@ -26,7 +26,7 @@ export class OpensslDir {
   }
 
   openssl(...args: string[]): OpensslResult {
-    const r = spawnSync('openssl', args, { cwd: this.dir, encoding: 'utf8' });
+    const r = spawnSync('openssl', args, { cwd: this.dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
   }
 
