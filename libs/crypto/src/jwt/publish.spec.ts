@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, importSPKI, jwtVerify } from 'jose';
 import { issueCredential } from './issue';
 import { jwks, publicKeysMap } from './publish';
@@ -25,7 +26,7 @@ describe('publishing the public keys', () => {
   });
 
   it('refuses to publish a key that is not P-256', () => {
-    const rsa = require('node:crypto').generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
     expect(() => verificationKeyFromPem(NOW, rsa)).toThrow('P-256');
   });
 
