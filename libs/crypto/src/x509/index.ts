@@ -11,3 +11,5 @@ export * from './principal';
 export * from './issue';
 export * from './sign-csr';
 export * from './crl';
+export * from './pkcs12';
+export * from './generated-key';
