@@ -13,3 +13,5 @@ export * from './sign-csr';
 export * from './crl';
 export * from './pkcs12';
 export * from './generated-key';
+export * from './principal-mapping';
+export * from './trust';
