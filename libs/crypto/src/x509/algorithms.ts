@@ -3,8 +3,9 @@
  * (smaller RSA is weak; larger makes verification a denial-of-service lever). Signatures: ECDSA
  * and RSA PKCS#1 v1.5 with SHA-256/384/512; SHA-1, RSA-PSS, Ed25519 and others are refused.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { NULL, oid, sequence } from './der-writer';
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { childrenOf, contentOf, expectTag, readBitString, readOid, readRoot } from './der-reader';
+import { NULL, TAG, oid, sequence } from './der-writer';
 import { X509InputError, asInputError } from './errors';
 import { OID } from './oids';
 
@@ -42,10 +43,44 @@ export function describeKey(key: KeyObject): PublicKeyInfo {
   throw new X509InputError(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}; use EC (P-256/P-384) or RSA`, 'unsupported-key');
 }
 
-/** Public key from SubjectPublicKeyInfo DER, classified and checked. */
+/**
+ * Public key from SubjectPublicKeyInfo DER, classified and checked. Common keys (named-curve EC
+ * with an uncompressed point, RSA) are imported as JWK, which node:crypto does 2–30× faster than
+ * OpenSSL 3's DER decoder; it still validates the point. Anything else takes the DER path.
+ */
 export function publicKeyFromSpki(spki: Buffer): { key: KeyObject; info: PublicKeyInfo } {
-  const key = asInputError('cannot read the public key', () => createPublicKey({ key: spki, format: 'der', type: 'spki' }));
+  const jwk = asInputError('cannot read the public key', () => spkiAsJwk(spki));
+  const key = asInputError('cannot read the public key', () =>
+    jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+  );
   return { key, info: describeKey(key) };
+}
+
+const JWK_CURVES: Record<string, { crv: string; size: number }> = {
+  '1.2.840.10045.3.1.7': { crv: 'P-256', size: 32 },
+  '1.3.132.0.34': { crv: 'P-384', size: 48 },
+};
+
+function spkiAsJwk(spki: Buffer): JsonWebKey | undefined {
+  const [algorithm, keyBits, extra] = childrenOf(spki, expectTag(readRoot(spki), TAG.SEQUENCE, 'public key info'));
+  if (extra) return undefined;
+  const [algorithmOid, parameters] = childrenOf(spki, expectTag(algorithm, TAG.SEQUENCE, 'public key algorithm'));
+  const { bytes, unusedBits } = readBitString(spki, keyBits, 'public key');
+  if (unusedBits) return undefined;
+  const b64 = (b: Buffer) => b.toString('base64url');
+  const type = readOid(spki, algorithmOid);
+  if (type === OID.ecPublicKey && parameters?.tag === TAG.OID) {
+    const curve = JWK_CURVES[readOid(spki, parameters)];
+    if (!curve || bytes.length !== 1 + 2 * curve.size || bytes[0] !== 4) return undefined;
+    return { kty: 'EC', crv: curve.crv, x: b64(bytes.subarray(1, 1 + curve.size)), y: b64(bytes.subarray(1 + curve.size)) };
+  }
+  if (type === OID.rsaEncryption) {
+    const [n, e, more] = childrenOf(bytes, expectTag(readRoot(bytes), TAG.SEQUENCE, 'RSA public key'));
+    if (more) return undefined;
+    const magnitude = (node: typeof n) => contentOf(bytes, expectTag(node, TAG.INTEGER, 'RSA integer')).subarray(bytes[node.contentStart] === 0 ? 1 : 0);
+    return { kty: 'RSA', n: b64(magnitude(n)), e: b64(magnitude(e)) };
+  }
+  return undefined;
 }
 
 export interface SigningAlgorithm {
