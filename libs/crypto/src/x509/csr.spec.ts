@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { parseCsr } from './csr';
 import { X509InputError } from './errors';
 import { pemBlocks, toPem } from './pem';
@@ -21,6 +21,15 @@ describe('CSR parsing', () => {
 
   it('reads an RSA-2048 CSR', () => {
     expect(parseCsr(dir.csr('rsa', RSA_2048)).publicKeyInfo).toEqual({ type: 'rsa', bits: 2048 });
+  });
+
+  it('reads an EC key with a compressed point (the DER import path, not the JWK fast path)', () => {
+    dir.openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'plain.key');
+    dir.openssl('ec', '-in', 'plain.key', '-conv_form', 'compressed', '-out', 'compressed.key');
+    dir.openssl('req', '-new', '-key', 'compressed.key', '-subj', '/CN=c', '-out', 'compressed.csr');
+    const csr = parseCsr(dir.read('compressed.csr'));
+    expect(csr.publicKeyInfo).toEqual({ type: 'ec', curve: 'P-256' });
+    expect(csr.publicKey.export({ format: 'jwk' })).toEqual(createPublicKey(dir.read('plain.key')).export({ format: 'jwk' }));
   });
 
   const expectRefused = (input: string | Buffer, message: RegExp, code?: string) => {
