@@ -12,6 +12,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/fixtures ./fixtures
 RUN mkdir -p /var/lib/am && chown node:node /var/lib/am
 USER node
 # Every service answers its own metrics port; the gateway's healthcheck uses /readyz instead.

@@ -58,4 +58,10 @@ describe('full stack smoke test', () => {
     const gw = await (await fetch(stack.metricsUrls[3])).text();
     expect(gw).toMatch(/am_http_request_duration_seconds_count\{[^}]*route="\/readyz"/);
   });
+
+  it('boots the configured universe into the empty store', () => {
+    const engine = stack.policy.projection.engine;
+    expect(engine.node('am://user/hpe/bu1/alice')).toBeDefined();
+    expect(stack.policy.projection.revision).toBeGreaterThan(0);
+  });
 });

@@ -10,6 +10,7 @@ export interface TestStack {
   gatewayUrl: string;
   /** /metrics URLs of policy, identity, pki and gateway, in that order. */
   metricsUrls: string[];
+  policy: Awaited<ReturnType<typeof startPolicy>>;
   stop(): Promise<void>;
 }
 
@@ -17,14 +18,15 @@ export interface TestStack {
 export async function startStack(): Promise<TestStack> {
   const infra = await TestInfra.start();
   try {
+    const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: 'new_sample' }))));
     const started = [
-      infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy')))),
+      policy,
       infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity')))),
       infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki')))),
     ];
     const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway'))));
     const metricsUrls = [...started, gateway].map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`);
-    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, stop: () => infra.stop() };
+    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, stop: () => infra.stop() };
   } catch (err) {
     await infra.stop();
     throw err;

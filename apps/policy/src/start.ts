@@ -1,11 +1,40 @@
-import { loadConfig, startBackend, type ConfigOf } from '@am/runtime';
+import { ETCD, LOGGER, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
+import { MetaProjection, MetaStore } from '@am/store';
+import type { Etcd3 } from 'etcd3';
+import type { Logger } from 'pino';
 import { policySettings } from './config';
+import { bootIfEmpty } from './metadata/boot';
 
 export { policySettings };
 
 export type PolicyConfig = ConfigOf<typeof policySettings>;
 
-/** The policy service: owner of the am:// tree (metadata commands and queries arrive in later issues). */
-export function startPolicy(config: PolicyConfig = loadConfig(policySettings)) {
-  return startBackend({ service: 'policy', config });
+/**
+ * The policy service: owner of the am:// tree. It keeps a projection of the metadata in etcd and
+ * boots the configured universe into an empty store (the metadata handlers build on this).
+ */
+export async function startPolicy(config: PolicyConfig = loadConfig(policySettings)) {
+  let projection: MetaProjection | undefined;
+  const backend = await startBackend({
+    service: 'policy',
+    config,
+    afterStart: async ({ get }) => {
+      const etcd = get<Etcd3>(ETCD);
+      const log = get<Logger>(LOGGER);
+      projection = new MetaProjection(etcd, new MetaStore(etcd, config.AM_ETCD_PREFIX), {
+        consistencyTimeoutMs: config.AM_CONSISTENCY_TIMEOUT,
+        onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),
+      });
+      await projection.start();
+      await bootIfEmpty(projection, config.AM_BOOT_UNIVERSE, log);
+      return { close: () => projection!.stop() };
+    },
+  });
+  return {
+    ...backend,
+    get projection(): MetaProjection {
+      if (!projection) throw new Error('policy is not started');
+      return projection;
+    },
+  };
 }

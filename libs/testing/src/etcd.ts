@@ -56,6 +56,8 @@ export class EtcdServer {
         '--initial-advertise-peer-urls', peer,
         '--initial-cluster', `am=${peer}`,
         '--log-level', 'warn',
+        // Recursive deletes remove a whole subtree in one transaction (two operations per node).
+        '--max-txn-ops', '10000',
       ],
       { logFile, detached: this.opts.detached },
     );

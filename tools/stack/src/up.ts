@@ -121,7 +121,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     opts.say(`  metrics   http://127.0.0.1:${metricsPorts.gateway}/metrics (policy ${metricsPorts.policy}, identity ${metricsPorts.identity}, pki ${metricsPorts.pki})`);
     opts.say(`  etcd      ${etcdUrl.origin}   NATS ${natsUrl.href.replace(/\/$/, '')}`);
     opts.say(`  data      ${dataDir}   logs ${logs}`);
-    opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booting is done by the policy service once the metadata store exists)`);
+    opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
     opts.say(opts.detach ? 'Running in the background; stop it with: npm run down' : 'Press Ctrl-C to stop.');
   } catch (err) {
     await stopAll();
