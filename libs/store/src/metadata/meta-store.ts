@@ -1,4 +1,4 @@
-import { ConflictError, FailedPreconditionError, parentPath, UnavailableError, type Annotation, type Universe } from '@am/model';
+import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, UnavailableError, type Annotation, type Universe } from '@am/model';
 import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
@@ -185,7 +185,7 @@ export class MetaStore {
     for await (const kv of this.scan(this.layout.events, Number(head.header!.revision))) {
       const event = { ...(JSON.parse(kv.value) as StoredEvent), seq: kv.modRevision };
       if (filter.after !== undefined && event.seq <= filter.after) continue;
-      if (filter.path && !(event.path === filter.path || (filter.subtree && isUnder(event.path, filter.path)) || event.kind === 'boot' || event.kind === 'import')) continue;
+      if (filter.path && !(event.path === filter.path || (filter.subtree && isAncestorOrSelf(filter.path, event.path)) || event.kind === 'boot' || event.kind === 'import')) continue;
       out.push(event);
     }
     out.sort((a, b) => a.seq - b.seq);
@@ -224,14 +224,7 @@ function conflictMessage(change: ApprovedChange): string {
   }
 }
 
-export function isUnder(path: string, dir: string): boolean {
-  return dir === 'am://' ? path.startsWith('am://') : path === dir || path.startsWith(`${dir}/`);
-}
-
-function depth(path: string): number {
-  return path === 'am://' ? 0 : path.slice(5).split('/').length;
-}
-
+/** Parents before children, so a tree can be rebuilt (or torn down, reversed) in this order. */
 export function byDepthThenPath(a: string, b: string): number {
-  return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
+  return pathDepth(a) - pathDepth(b) || comparePaths(a, b);
 }
