@@ -109,7 +109,8 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     const del = unwrap(p.engine.authorize(alice, { kind: 'delete-node', path: 'am://user/hpe/bu1/tmp', recursive: true }, NOW));
     const child = unwrap(p.engine.authorize(alice, { kind: 'create-node', path: 'am://user/hpe/bu1/tmp/late', directory: false }, NOW));
     const staleExpect = p.expectations();
-    await store.commit(child, alice, staleExpect);
+    // Let the view catch up with the child: the delete was still decided on the older view.
+    await p.atLeast((await store.commit(child, alice, staleExpect)).revision);
     const err = await store.commit(del, alice, staleExpect).catch((e) => e);
     expect(err.code).toBe('conflict');
   });

@@ -6,19 +6,17 @@ import { decodeAnnotation, encodeAnnotation } from './codec';
 import { annotationJson, type MetaEvent, type StoredEvent } from './events';
 import { MetaLayout } from './layout';
 
-/** State the projection knows about the keys a write depends on. */
+/** What the decision behind a write was based on, captured when the write was authorized. */
 export interface WriteExpectations {
   generation: string;
-  /** mod revision of each node key as the projection last saw it. */
-  nodeRevision(path: string): number | undefined;
+  /** The store revision the deciding view reflected: keys the write relies on must not be newer. */
+  revision: number;
 }
 
 export interface Snapshot {
   generation?: string;
   revision: number;
   universe: Universe;
-  /** mod revision of every node key (for optimistic concurrency on deletes). */
-  nodeRevisions: Map<string, number>;
 }
 
 export interface MetaStoreOptions {
@@ -59,13 +57,11 @@ export class MetaStore {
     const head = await this.guard(this.etcd.get(this.layout.current).exec());
     const revision = Number(head.header!.revision);
     const generation = head.kvs[0]?.value.toString();
-    const nodeRevisions = new Map<string, number>();
-    if (!generation) return { revision, universe: { nodes: [] }, nodeRevisions };
+    if (!generation) return { revision, universe: { nodes: [] } };
     const annotations = new Map<string, Annotation[]>();
     for await (const kv of this.scan(this.layout.generation(generation), revision)) {
       const key = this.layout.parse(generation, kv.key);
       if (key?.kind === 'node') {
-        nodeRevisions.set(key.path, kv.modRevision);
         if (!annotations.has(key.path)) annotations.set(key.path, []);
       } else if (key?.kind === 'annotation') {
         const list = annotations.get(key.path) ?? [];
@@ -73,8 +69,8 @@ export class MetaStore {
         annotations.set(key.path, list);
       }
     }
-    const nodes = [...nodeRevisions.keys()].sort(byDepthThenPath).map((path) => ({ path, annotations: annotations.get(path) ?? [] }));
-    return { generation, revision, universe: { nodes }, nodeRevisions };
+    const nodes = [...annotations.keys()].sort(byDepthThenPath).map((path) => ({ path, annotations: annotations.get(path)! }));
+    return { generation, revision, universe: { nodes } };
   }
 
   /** Every key under `prefix` at `revision`, page by page (a 100k-node tree exceeds one response). */
@@ -145,10 +141,10 @@ export class MetaStore {
         break;
       }
       case 'delete-node':
+        // The removed list is complete only if no removed node changed after the deciding view
+        // (creating a child touches its parent, so a new child shows up here too).
         for (const path of change.removed) {
-          const rev = expect.nodeRevision(path);
-          if (rev === undefined) throw new ConflictError(`${path} changed concurrently; retry`);
-          txn.and(L.node(g, path), 'Mod', '==', rev);
+          txn.and(L.node(g, path), 'Mod', '<', expect.revision + 1);
           ops.push(this.etcd.delete().key(L.node(g, path)), this.etcd.delete().prefix(L.annotationsOf(g, path)));
         }
         event.removed = [...change.removed];

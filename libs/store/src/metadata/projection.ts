@@ -26,7 +26,6 @@ export class MetaProjection {
   engine: AccessEngine = AccessEngine.fromUniverse({ nodes: [] });
   generation?: string;
   revision = 0;
-  private nodeRevisions = new Map<string, number>();
   private watcher?: Watcher;
   private waiters: { revision: number; resolve: () => void }[] = [];
   private reloading?: Promise<void>;
@@ -41,11 +40,11 @@ export class MetaProjection {
     return this.generation === undefined;
   }
 
-  /** What a write must compare against: the generation and node revisions this view saw. */
+  /** What a write decided on this view must compare against; call it when authorizing. */
   expectations(): WriteExpectations {
     const generation = this.generation;
     if (!generation) throw new UnavailableError('the metadata store is empty; boot a universe first');
-    return { generation, nodeRevision: (p) => this.nodeRevisions.get(p) };
+    return { generation, revision: this.revision };
   }
 
   async start(): Promise<void> {
@@ -113,7 +112,6 @@ export class MetaProjection {
     const snap = await this.store.snapshot();
     this.engine = AccessEngine.fromUniverse(snap.universe);
     this.generation = snap.generation;
-    this.nodeRevisions = snap.nodeRevisions;
     this.advance(snap.revision);
   }
 
@@ -149,10 +147,7 @@ export class MetaProjection {
       if (!key) continue;
       if (key.kind === 'node') {
         if (c.type === 'delete') nodeDeletes.push(key.path);
-        else {
-          if (!this.engine.node(key.path)) newNodes.set(key.path, []);
-          this.nodeRevisions.set(key.path, revision);
-        }
+        else if (!this.engine.node(key.path)) newNodes.set(key.path, []);
       } else if (c.type === 'put') annotationPuts.push({ path: key.path, a: decodeAnnotation(c.value) });
       else annotationDeletes.push({ path: key.path, tag: key.tag, unique: key.unique });
     }
@@ -160,10 +155,7 @@ export class MetaProjection {
     for (const path of [...newNodes.keys()].sort(byDepthThenPath)) this.engine.createNode(path, newNodes.get(path)!);
     for (const { path, a } of annotationPuts) if (!newNodes.has(path)) this.engine.putAnnotation(path, a);
     for (const d of annotationDeletes) if (!nodeDeletes.includes(d.path)) this.engine.deleteAnnotation(d.path, d.tag, d.unique);
-    for (const path of nodeDeletes.sort(byDepthThenPath)) {
-      this.nodeRevisions.delete(path);
-      if (this.engine.node(path)) this.engine.deleteNode(path);
-    }
+    for (const path of nodeDeletes.sort(byDepthThenPath)) if (this.engine.node(path)) this.engine.deleteNode(path);
     this.advance(revision);
   }
 
