@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -104,6 +105,17 @@ export const bool = z
   .string({ error: 'must be set' })
   .regex(/^(true|false|1|0)$/i, 'must be true or false')
   .transform((s) => /^(true|1)$/i.test(s));
+
+/** Universes shipped with the product, loadable by name. */
+export const BUNDLED_UNIVERSES = ['new_sample', 'bootstrap'] as const;
+
+/** What to boot into an empty store: a bundled universe, a universe file, or `none`. */
+export const bootUniverse = z
+  .string({ error: 'must be set' })
+  .refine(
+    (v) => (BUNDLED_UNIVERSES as readonly string[]).includes(v) || v === 'none' || existsSync(v),
+    'must be new_sample, bootstrap, none or an existing universe file',
+  );
 
 /** Settings every service shares: where etcd and NATS are, and how it logs and exposes metrics. */
 export const commonSettings = {

@@ -1,5 +1,4 @@
-import { commonSettings, ConfigError, loadConfig, port, setting, type ConfigOf } from '@am/runtime';
-import { existsSync } from 'node:fs';
+import { bootUniverse, commonSettings, ConfigError, loadConfig, port, setting, type ConfigOf } from '@am/runtime';
 import { z } from 'zod';
 
 /** What the local stack reads from the environment (the services' own settings are derived from it). */
@@ -7,11 +6,7 @@ export const stackSettings = {
   AM_DATA_DIR: setting(z.string().min(1, 'must name a directory'), 'where etcd data, NATS data, keys, logs and pid files live', {
     default: '.am',
   }),
-  AM_BOOT_UNIVERSE: setting(
-    z.string().refine((v) => ['new_sample', 'bootstrap', 'none'].includes(v) || existsSync(v), 'must be new_sample, bootstrap, none or an existing universe file'),
-    'universe booted into an empty store',
-    { default: 'new_sample' },
-  ),
+  AM_BOOT_UNIVERSE: setting(bootUniverse, 'universe booted into an empty store', { default: 'new_sample' }),
   AM_GATEWAY_PORT: setting(port, 'REST gateway port', { default: '8080', aliases: ['AM_GatewayPort'] }),
   AM_SSH_PORT: setting(port, 'ssh credential endpoint port', { default: '2222' }),
   AM_METRICS_PORT: setting(port, 'metrics port of the gateway; policy, identity and pki use the next three', {

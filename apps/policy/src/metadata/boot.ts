@@ -1,4 +1,5 @@
 import { parseUniverseText } from '@am/model';
+import { BUNDLED_UNIVERSES } from '@am/runtime';
 import type { MetaProjection } from '@am/store';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +14,6 @@ function bundledDir(): string {
   }
   throw new Error('bundled universes not found (fixtures/hpe-universes)');
 }
-const BUNDLED_NAMES = ['new_sample', 'bootstrap'];
 
 /**
  * Boots `choice` into an empty store (start-up of the local stack and compose). Bundled universes
@@ -22,7 +22,7 @@ const BUNDLED_NAMES = ['new_sample', 'bootstrap'];
  */
 export async function bootIfEmpty(projection: MetaProjection, choice: string, log: Logger): Promise<void> {
   if (choice === 'none' || !projection.empty) return;
-  const bundled = BUNDLED_NAMES.includes(choice);
+  const bundled = (BUNDLED_UNIVERSES as readonly string[]).includes(choice);
   const file = bundled ? join(bundledDir(), `${choice}.json`) : choice;
   const { universe, warnings, renumbered } = parseUniverseText(await readFile(file, 'utf8'), { renumberDuplicates: bundled });
   for (const w of warnings) log.warn({ path: w.path }, `universe ${choice}: ${w.message}`);
