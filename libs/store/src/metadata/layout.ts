@@ -1,3 +1,5 @@
+import { KeyLayout } from '../keys';
+
 /**
  * Where the metadata tree lives in etcd.
  *
@@ -14,12 +16,15 @@
 export class MetaLayout {
   readonly current: string;
   readonly events: string;
+  private readonly meta: string;
   constructor(readonly prefix: string) {
-    this.current = `${prefix}meta/current`;
-    this.events = `${prefix}events/`;
+    const keys = new KeyLayout(prefix);
+    this.meta = keys.domain('meta');
+    this.current = `${this.meta}current`;
+    this.events = keys.domain('events');
   }
   generation(gen: string): string {
-    return `${this.prefix}meta/g/${gen}/`;
+    return `${this.meta}g/${gen}/`;
   }
   node(gen: string, path: string): string {
     return `${this.generation(gen)}n/${path}`;
