@@ -1,5 +1,4 @@
-import { LOGGER, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
-import type { Logger } from 'pino';
+import { loadConfig, startBackend, type ConfigOf } from '@am/runtime';
 import { identitySettings } from './config';
 
 export { identitySettings };
@@ -15,8 +14,8 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
   const backend = await startBackend({
     service: 'identity',
     config,
-    afterStart: async ({ get }) => {
-      const ssh = await startSshEndpoint({ hostKey, port: config.AM_SSH_PORT, host: config.AM_SSH_HOST, log: get<Logger>(LOGGER) });
+    afterStart: async ({ log }) => {
+      const ssh = await startSshEndpoint({ hostKey, port: config.AM_SSH_PORT, host: config.AM_SSH_HOST, log });
       sshPort = ssh.port;
       return ssh;
     },

@@ -1,7 +1,5 @@
-import { ETCD, LOGGER, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
+import { loadConfig, startBackend, type ConfigOf } from '@am/runtime';
 import { MetaProjection, MetaStore } from '@am/store';
-import type { Etcd3 } from 'etcd3';
-import type { Logger } from 'pino';
 import { policySettings } from './config';
 import { bootIfEmpty } from './metadata/boot';
 
@@ -18,9 +16,7 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
   const backend = await startBackend({
     service: 'policy',
     config,
-    afterStart: async ({ get }) => {
-      const etcd = get<Etcd3>(ETCD);
-      const log = get<Logger>(LOGGER);
+    setup: async ({ etcd, log }) => {
       projection = new MetaProjection(etcd, new MetaStore(etcd, config.AM_ETCD_PREFIX), {
         consistencyTimeoutMs: config.AM_CONSISTENCY_TIMEOUT,
         onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),

@@ -1,3 +1,4 @@
+import { NotFoundError } from '@am/model';
 import { TestInfra } from '@am/testing';
 import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
@@ -8,6 +9,7 @@ import { natsTransport } from './transport';
 
 const echo = contract('am.test.echo', z.object({ n: z.number().int() }).strict(), z.object({ doubled: z.number() }));
 const liar = contract('am.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
+const refuser = contract('am.test.refuser', z.object({}).strict(), z.object({}));
 const nobody = contract('am.test.nobody', z.object({}).strict(), z.object({}));
 
 describe('BusClient over a real nats-server', () => {
@@ -25,11 +27,15 @@ describe('BusClient over a real nats-server', () => {
     responder.subscribe(echo.subject, {
       callback: (_e, m) => {
         const req = jc.decode(m.data);
-        m.respond(JSON.stringify({ response: { doubled: req.data.n * 2 }, isDisposed: true, id: req.id }));
+        m.respond(JSON.stringify({ response: { ok: true, value: { doubled: req.data.n * 2 } }, isDisposed: true, id: req.id }));
       },
     });
     responder.subscribe(liar.subject, {
-      callback: (_e, m) => m.respond(JSON.stringify({ response: { ok: 'maybe' }, isDisposed: true, id: jc.decode(m.data).id })),
+      callback: (_e, m) => m.respond(JSON.stringify({ response: { ok: true, value: { ok: 'maybe' } }, isDisposed: true, id: jc.decode(m.data).id })),
+    });
+    responder.subscribe(refuser.subject, {
+      callback: (_e, m) =>
+        m.respond(JSON.stringify({ response: { ok: false, error: { code: 'not-found', message: 'am://x not found' } }, isDisposed: true, id: jc.decode(m.data).id })),
     });
     await responder.flush();
     const gw = infra.env('gateway');
@@ -56,6 +62,12 @@ describe('BusClient over a real nats-server', () => {
 
   it('rejects a reply outside the contract', async () => {
     await expect(bus.request(liar, {})).rejects.toThrow(BusContractError);
+  });
+
+  it('rethrows a typed error reply as the matching error class', async () => {
+    const err = await bus.request(refuser, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err).toMatchObject({ code: 'not-found', message: 'am://x not found' });
   });
 
   it('reports a subject nobody serves as unavailable, quickly', async () => {

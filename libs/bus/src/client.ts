@@ -1,31 +1,36 @@
 import type { ClientProxy } from '@nestjs/microservices';
+import { InternalError, UnavailableError } from '@am/model';
+import { firstValueFrom, timeout as rxTimeout } from 'rxjs';
+import { z } from 'zod';
+import type { Contract, ReplyOf, RequestOf } from './contracts';
+import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
 
 // Any Nest client proxy (the NATS one in practice); its status stream type is irrelevant here.
 type AnyClientProxy = ClientProxy<Record<never, Function>, any>;
-import { firstValueFrom, timeout as rxTimeout } from 'rxjs';
-import type { z } from 'zod';
-import type { Contract, ReplyOf, RequestOf } from './contracts';
 
 /** A request could not be answered: nobody listens, it timed out, or NATS is down. */
-export class BusUnavailableError extends Error {
+export class BusUnavailableError extends UnavailableError {
   constructor(
     readonly subject: string,
     reason: string,
   ) {
     super(`${subject} unavailable: ${reason}`);
-    this.name = 'BusUnavailableError';
   }
 }
 
 /** The reply did not match the contract: a bug or a version skew between services. */
-export class BusContractError extends Error {
+export class BusContractError extends InternalError {
   constructor(subject: string, issues: string) {
     super(`${subject} answered outside its contract: ${issues}`);
-    this.name = 'BusContractError';
   }
 }
 
-/** Typed request/reply over a Nest NATS client proxy. */
+const anyEnvelope = envelopeSchema(z.unknown());
+
+/**
+ * Typed request/reply over a Nest NATS client proxy. Replies arrive as envelopes: a value (checked
+ * against the contract) or a typed error, rethrown here as the matching AmError.
+ */
 export class BusClient {
   constructor(
     private readonly proxy: AnyClientProxy,
@@ -40,8 +45,11 @@ export class BusClient {
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err));
     }
-    const parsed = c.reply.safeParse(raw);
-    if (!parsed.success) throw new BusContractError(c.subject, parsed.error.issues.map((i) => i.message).join('; '));
+    const envelope = anyEnvelope.safeParse(raw);
+    if (!envelope.success) throw new BusContractError(c.subject, describeIssues(envelope.error));
+    const value = unwrapEnvelope(c.subject, envelope.data as Envelope<unknown>);
+    const parsed = c.reply.safeParse(value);
+    if (!parsed.success) throw new BusContractError(c.subject, describeIssues(parsed.error));
     return parsed.data as ReplyOf<C>;
   }
 }

@@ -1,3 +1,4 @@
 export * from './contracts';
 export * from './client';
+export * from './envelope';
 export * from './transport';

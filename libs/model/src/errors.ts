@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'conflict'
   | 'failed-precondition'
   | 'unauthenticated'
-  | 'unavailable';
+  | 'unavailable'
+  | 'internal';
 
 export abstract class AmError extends Error {
   abstract readonly code: ErrorCode;
@@ -63,6 +64,30 @@ export class UnauthenticatedError extends AmError {
 /** A dependency (etcd, NATS, a service) did not answer in time; the caller may retry. */
 export class UnavailableError extends AmError {
   readonly code = 'unavailable' as const;
+}
+
+/** A bug or an unexpected failure; its details stay in the log of the service that hit it. */
+export class InternalError extends AmError {
+  readonly code = 'internal' as const;
+}
+
+const ERROR_CLASSES: Record<ErrorCode, new (message: string) => AmError> = {
+  'invalid-argument': InvalidArgumentError,
+  'not-found': NotFoundError,
+  'permission-denied': PermissionDeniedError,
+  'already-exists': AlreadyExistsError,
+  conflict: ConflictError,
+  'failed-precondition': FailedPreconditionError,
+  unauthenticated: UnauthenticatedError,
+  unavailable: UnavailableError,
+  internal: InternalError,
+};
+
+export const ERROR_CODES = Object.keys(ERROR_CLASSES) as ErrorCode[];
+
+/** Rebuilds a typed error from its code and message (an error that crossed a transport). */
+export function errorFromCode(code: ErrorCode, message: string): AmError {
+  return new ERROR_CLASSES[code](message);
 }
 
 export function isAmError(e: unknown): e is AmError {

@@ -1,88 +1,97 @@
-import { Controller, Inject, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, type MicroserviceOptions } from '@nestjs/microservices';
-import { healthContract, natsTransport, type BackendService, type HealthReply } from '@am/bus';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { handler, healthContract, natsTransport, type BackendService, type BusHandler } from '@am/bus';
 import { createEtcd, etcdReachable, KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { busController } from './bus-controller';
 import type { ConfigOf } from './config';
 import { commonSettings } from './config';
 import { createLogger, PinoNestLogger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import type { Running } from './service-main';
-import { CONFIG, ETCD, KEYS, LOGGER, METRICS } from './tokens';
 
 export type CommonConfig = ConfigOf<typeof commonSettings>;
+
+/** What a service's setup gets: the shared clients, created once per process. */
+export interface BackendContext<C> {
+  config: C;
+  etcd: Etcd3;
+  log: Logger;
+  metrics: Registry;
+  keys: KeyLayout;
+}
+
+/** What a service's setup returns: its bus surface and what to close on stop. */
+export interface BackendParts {
+  handlers?: readonly BusHandler[];
+  /** Health checks beyond etcd (e.g. a projection that is reloading). */
+  checks?: () => Record<string, 'up' | 'down'>;
+  close?: () => Promise<void>;
+}
 
 export interface BackendSpec<C extends CommonConfig> {
   service: BackendService;
   config: C;
-  controllers?: Type[];
-  providers?: Provider[];
-  /** Work that runs after the microservice listens (e.g. extra listeners); its result is closed on stop. */
-  afterStart?: (ctx: { get<T>(token: unknown): T }) => Promise<Running | void>;
+  /** Runs before the service subscribes to NATS: load projections, keys, and build handlers. */
+  setup?: (ctx: BackendContext<C>) => Promise<BackendParts>;
+  /** Runs once the service is on NATS (e.g. extra listeners); its result is closed on stop. */
+  afterStart?: (ctx: BackendContext<C>) => Promise<Running | void>;
 }
 
 export interface RunningBackend extends Running {
   metricsPort: number;
 }
 
-/** Answers `am.<service>.health` with the state of the service's own dependencies. */
-function healthController(service: BackendService): Type {
-  @Controller()
-  class HealthController {
-    constructor(@Inject(ETCD) private readonly etcd: Etcd3) {}
-
-    @MessagePattern(healthContract(service).subject)
-    async health(): Promise<HealthReply> {
-      const etcd = (await etcdReachable(this.etcd)) ? 'up' : 'down';
-      return { service, status: etcd === 'up' ? 'ok' : 'degraded', checks: { etcd } };
-    }
-  }
-  return HealthController;
+/** `am.<service>.health`: the state of the service's own dependencies. */
+function healthHandler(service: BackendService, etcd: Etcd3, checks?: () => Record<string, 'up' | 'down'>): BusHandler {
+  return handler(healthContract(service), async () => {
+    const all = { etcd: (await etcdReachable(etcd)) ? ('up' as const) : ('down' as const), ...checks?.() };
+    const status = Object.values(all).every((s) => s === 'up') ? ('ok' as const) : ('degraded' as const);
+    return { service, status, checks: all };
+  });
 }
 
 /**
  * Starts one of the NATS-facing services (policy, identity, pki): logger, metrics endpoint, etcd
- * client and a Nest microservice on the NATS transport in the service's queue group, with the
- * health handler every service answers.
+ * client, the service's own setup, and a Nest microservice on the NATS transport in the service's
+ * queue group answering the service's handlers and the health handler every service answers.
  */
 export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>): Promise<RunningBackend> {
   const { service, config } = spec;
   const log = createLogger(service, config.AM_LOG_LEVEL);
   const metrics = createMetrics(service);
   const etcd = createEtcd(config.AM_ETCD_URLS);
-
-  @Module({})
-  class RootModule {
-    static build(): DynamicModule {
-      return {
-        module: RootModule,
-        controllers: [healthController(service), ...(spec.controllers ?? [])],
-        providers: [
-          { provide: CONFIG, useValue: config },
-          { provide: ETCD, useValue: etcd },
-          { provide: LOGGER, useValue: log },
-          { provide: METRICS, useValue: metrics },
-          { provide: KEYS, useValue: new KeyLayout(config.AM_ETCD_PREFIX) },
-          ...(spec.providers ?? []),
-        ],
-      };
-    }
-  }
-
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RootModule.build(), {
-    ...natsTransport(config, service, service),
-    logger: new PinoNestLogger(log),
-  });
+  const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX) };
+  let parts: BackendParts = {};
+  let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>> | undefined;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let extra: Running | void = undefined;
   try {
+    parts = (await spec.setup?.(ctx)) ?? {};
+    const handlers = [healthHandler(service, etcd, parts.checks), ...(parts.handlers ?? [])];
+    const controller = busController(`${service}BusController`, () => handlers, log);
+
+    @Module({})
+    class RootModule {
+      static build(): DynamicModule {
+        return { module: RootModule, controllers: [controller] };
+      }
+    }
+
+    app = await NestFactory.createMicroservice<MicroserviceOptions>(RootModule.build(), {
+      ...natsTransport(config, service, service),
+      logger: new PinoNestLogger(log),
+    });
     await app.listen();
     metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST);
-    extra = await spec.afterStart?.({ get: <T>(token: unknown) => app.get<T>(token as never) });
+    extra = await spec.afterStart?.(ctx);
   } catch (err) {
     await metricsServer?.close();
-    await app.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await parts.close?.().catch(() => undefined);
     etcd.close();
     throw err;
   }
@@ -91,7 +100,8 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
     metricsPort: metricsServer.port,
     async close() {
       await extra?.close();
-      await app.close();
+      await app!.close();
+      await parts.close?.();
       await metricsServer?.close();
       etcd.close();
       log.info(`${service} stopped`);

@@ -1,6 +1,6 @@
 export * from './backend';
+export * from './bus-controller';
 export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './service-main';
-export * from './tokens';

@@ -1,0 +1,53 @@
+import { ERROR_CODES, errorFromCode, InternalError, InvalidArgumentError, isAmError, type AmError, type ErrorCode } from '@am/model';
+import { z } from 'zod';
+import type { Contract, ReplyOf, RequestOf } from './contracts';
+
+/**
+ * What travels back on the bus: the contract's reply, or a typed error. Errors are data, not
+ * transport failures, so the caller can tell "not found" from "nobody answered".
+ */
+export const ErrorBody = z.object({ code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]), message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
+
+export const envelopeSchema = <T extends z.ZodType>(value: T) =>
+  z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: ErrorBody })]);
+
+/** A handler for one contract: receives the validated request, returns the reply or throws an AmError. */
+export interface BusHandler<C extends Contract<z.ZodType, z.ZodType> = Contract<z.ZodType, z.ZodType>> {
+  contract: C;
+  handle(request: z.output<C['request']>): Promise<RequestOf<C> extends never ? never : ReplyOf<C>> | ReplyOf<C>;
+}
+
+export function handler<C extends Contract<z.ZodType, z.ZodType>>(contract: C, handle: (request: z.output<C['request']>) => Promise<z.input<C['reply']>> | z.input<C['reply']>): BusHandler {
+  return { contract, handle: handle as BusHandler['handle'] };
+}
+
+/** Describes zod issues in one line: `path.to.field: message; ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/**
+ * Runs a handler on a raw message: validates the request (a bad one is invalid-argument),
+ * validates the reply (a bad one is a bug, reported as internal), and turns thrown errors into
+ * the error envelope. `onInternal` sees unexpected errors, which never leave the service.
+ */
+export async function runHandler(h: BusHandler, raw: unknown, onInternal: (err: unknown) => void): Promise<Envelope<unknown>> {
+  try {
+    const request = h.contract.request.safeParse(raw);
+    if (!request.success) throw new InvalidArgumentError(`invalid request: ${describeIssues(request.error)}`);
+    const reply = h.contract.reply.safeParse(await h.handle(request.data));
+    if (!reply.success) throw new InternalError(`${h.contract.subject} produced a reply outside its contract: ${describeIssues(reply.error)}`);
+    return { ok: true, value: reply.data };
+  } catch (err) {
+    if (isAmError(err) && err.code !== 'internal') return { ok: false, error: { code: err.code, message: err.message } };
+    onInternal(err);
+    return { ok: false, error: { code: 'internal', message: 'internal error' } };
+  }
+}
+
+export function unwrapEnvelope(subject: string, envelope: Envelope<unknown>): unknown {
+  if (envelope.ok) return envelope.value;
+  throw errorFromCode(envelope.error.code, envelope.error.message) as AmError;
+}
