@@ -13,4 +13,8 @@ export class KeyLayout {
   domain(d: Domain): string {
     return `${this.prefix}${d}/`;
   }
+  /** Identity's signing keys, one record per key id (public part readable by every verifier). */
+  signingKeys(): string {
+    return `${this.domain('identity')}signing-keys/`;
+  }
 }

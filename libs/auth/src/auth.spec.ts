@@ -1,0 +1,84 @@
+import { generateSigningKey, issueCredential, keyId, MasterKey, sealSigningKey } from '@am/crypto';
+import { AccessEngine } from '@am/engine';
+import { UnauthenticatedError } from '@am/model';
+import { createEtcd, KeyLayout } from '@am/store';
+import { TestInfra, waitFor } from '@am/testing';
+import type { Etcd3 } from 'etcd3';
+import { CallerResolver } from './caller-resolver';
+import { SigningKeyDirectory } from './signing-key-directory';
+
+const engine = AccessEngine.fromUniverse({
+  nodes: [
+    { path: 'am://', annotations: [] },
+    { path: 'am://user', annotations: [] },
+    { path: 'am://user/alice', annotations: [{ tag: 'leaf', unique: 1n, version: 1, startMillis: 0, endMillis: 0, data: '' } as never] },
+  ],
+});
+
+describe('credentials resolved against signing keys published in a real etcd', () => {
+  let infra: TestInfra;
+  let etcd: Etcd3;
+  let directory: SigningKeyDirectory;
+  let resolver: CallerResolver;
+  const layout = new KeyLayout('/auth-test/');
+  const nowSec = Math.floor(Date.now() / 1000);
+  const key = generateSigningKey(nowSec + 7200);
+  const publish = (k = key) => etcd.put(`${layout.signingKeys()}${keyId(k.expiry)}`).value(JSON.stringify(sealSigningKey(k, MasterKey.generate())));
+
+  beforeAll(async () => {
+    infra = await TestInfra.start();
+    etcd = createEtcd([infra.etcd.url]);
+    await publish();
+    directory = new SigningKeyDirectory(etcd, layout);
+    await directory.start();
+    resolver = new CallerResolver(() => engine, directory, { allowDemoIdentities: true });
+  });
+  afterAll(async () => {
+    await directory?.stop();
+    etcd?.close();
+    await infra.stop();
+  });
+
+  const login = (principal = 'am://user/alice', k = key) => issueCredential({ key: k, principal, kind: 'login', lifetimeSec: 600, now: nowSec });
+
+  it('resolves a credential signed by a published key to its principal', async () => {
+    expect(resolver.resolve(await login(), Date.now())).toMatchObject({ principal: 'am://user/alice', via: 'credential' });
+  });
+
+  it('sees keys published after it started, and forgets removed ones even for cached credentials', async () => {
+    const next = generateSigningKey(nowSec + 9000);
+    const token = await login('am://user/alice', next);
+    expect(() => resolver.resolve(token, Date.now())).toThrow(new UnauthenticatedError('key not found'));
+    await publish(next);
+    await waitFor('the new key', () => directory.get(next.expiry) !== undefined, 5000);
+    expect(resolver.resolve(token, Date.now()).principal).toBe('am://user/alice');
+    await etcd.delete().key(`${layout.signingKeys()}${keyId(next.expiry)}`);
+    await waitFor('the key to go', () => directory.get(next.expiry) === undefined, 5000);
+    expect(() => resolver.resolve(token, Date.now())).toThrow(UnauthenticatedError);
+  });
+
+  it('refuses a delegation credential as a login, and one for a principal no longer in the tree', async () => {
+    const delegation = await issueCredential({ key, principal: 'am://user/alice', kind: 'delegation', roles: [], lifetimeSec: 600, now: nowSec });
+    expect(() => resolver.resolve(delegation, Date.now())).toThrow(UnauthenticatedError);
+    expect(resolver.resolve(delegation, Date.now(), 'any').principal).toBe('am://user/alice');
+    const gone = await login('am://user/gone');
+    expect(() => resolver.resolve(gone, Date.now())).toThrow(new UnauthenticatedError('am://user/gone not found'));
+  });
+
+  it('applies the demonstration-identity rule to principal paths, and can turn it off', () => {
+    expect(resolver.resolve('am://user/alice', Date.now())).toEqual({ principal: 'am://user/alice', via: 'demo-identity' });
+    const strict = new CallerResolver(() => engine, directory, { allowDemoIdentities: false });
+    expect(() => strict.resolve('am://user/alice', Date.now())).toThrow(new UnauthenticatedError('invalid credential'));
+    expect(() => resolver.resolve('', Date.now())).toThrow(new UnauthenticatedError('missing credential'));
+  });
+
+  it('ignores a malformed key record instead of trusting it', async () => {
+    const errors: Error[] = [];
+    await etcd.put(`${layout.signingKeys()}123`).value('{"expiry":123,"publicKeyPem":"not a key"}');
+    const d = new SigningKeyDirectory(etcd, layout, (e) => errors.push(e));
+    await d.start();
+    expect(d.get(123)).toBeUndefined();
+    expect(errors[0].message).toMatch(/malformed signing key record/);
+    await d.stop();
+  });
+});

@@ -1,0 +1,60 @@
+import { CachingCredentialVerifier, InvalidCredentialError, type AcceptedKind, type CredentialClaims, type VerificationKeyLookup } from '@am/crypto';
+import { unwrap, type AccessEngine } from '@am/engine';
+import { UnauthenticatedError } from '@am/model';
+
+export interface CallerSettings {
+  /** access-model §8.2: accept a bare principal path as the credential (demos only). */
+  allowDemoIdentities: boolean;
+}
+
+export interface ResolvedCaller {
+  principal: string;
+  /** How the caller proved itself. */
+  via: 'credential' | 'demo-identity';
+  claims?: CredentialClaims;
+}
+
+/** Three base64url segments: anything else is not a JWT and is tried as a principal path. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export function looksLikeJwt(credential: string): boolean {
+  return JWT_SHAPE.test(credential.trim());
+}
+
+/**
+ * Turns the credential a request carries into the principal it stands for (access-model §8.1–8.3):
+ * a JWT is verified against the published signing keys (cached until it expires), a principal path
+ * goes through the demonstration-identity rule. Either way the principal must still exist in the
+ * tree the service decides on. Every failure is an UnauthenticatedError with the spec's text.
+ */
+export class CallerResolver {
+  private readonly cache: CachingCredentialVerifier;
+
+  constructor(
+    private readonly engine: () => AccessEngine,
+    private readonly keys: VerificationKeyLookup,
+    private readonly settings: CallerSettings,
+    cacheEntries?: number,
+  ) {
+    this.cache = new CachingCredentialVerifier({ maxEntries: cacheEntries });
+  }
+
+  /** `nowMs` in Unix ms; `accept` is 'login' for callers (a delegation credential is not a login). */
+  resolve(credential: string, nowMs: number, accept: AcceptedKind = 'login'): ResolvedCaller {
+    if (typeof credential !== 'string' || credential.trim() === '') throw new UnauthenticatedError('missing credential');
+    if (!looksLikeJwt(credential)) {
+      const principal = unwrap(this.engine().authenticateDemoIdentity(credential, this.settings, nowMs));
+      return { principal, via: 'demo-identity' };
+    }
+    let claims: CredentialClaims;
+    try {
+      claims = this.cache.verify(credential.trim(), { keys: this.keys, now: Math.floor(nowMs / 1000), accept }).claims;
+    } catch (err) {
+      if (err instanceof InvalidCredentialError) throw new UnauthenticatedError(err.message);
+      throw err;
+    }
+    // §8.3 step 8: a credential for a principal that has since been removed authenticates nobody.
+    if (!this.engine().has(claims.id)) throw new UnauthenticatedError(`${claims.id} not found`);
+    return { principal: claims.id, via: 'credential', claims };
+  }
+}

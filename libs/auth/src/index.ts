@@ -1,0 +1,2 @@
+export * from './caller-resolver';
+export * from './signing-key-directory';
