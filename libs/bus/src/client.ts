@@ -2,7 +2,7 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { InternalError, UnavailableError } from '@am/model';
 import { firstValueFrom, timeout as rxTimeout } from 'rxjs';
 import { z } from 'zod';
-import type { Contract, ReplyOf, RequestOf } from './contracts';
+import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
 
 // Any Nest client proxy (the NATS one in practice); its status stream type is irrelevant here.

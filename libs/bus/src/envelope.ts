@@ -1,6 +1,6 @@
 import { ERROR_CODES, errorFromCode, InternalError, InvalidArgumentError, isAmError, type AmError, type ErrorCode } from '@am/model';
 import { z } from 'zod';
-import type { Contract, ReplyOf, RequestOf } from './contracts';
+import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 
 /**
  * What travels back on the bus: the contract's reply, or a typed error. Errors are data, not

@@ -1,0 +1,2 @@
+// Identity subjects (am.identity.*) are declared here with the identity service.
+export {};

@@ -1,0 +1,4 @@
+export * from './core';
+export * from './policy';
+export * from './identity';
+export * from './pki';

@@ -1,0 +1,2 @@
+// PKI subjects (am.pki.*) are declared here with the pki service.
+export {};
