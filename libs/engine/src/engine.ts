@@ -36,6 +36,7 @@ import {
 import { authorizeDeleteAnnotation, authorizePutAnnotation } from './rules-annotations';
 import { authorizeCreate, authorizeDelete } from './rules-nodes';
 import { TreeNode } from './tree-node';
+import { visibleExport, VisibleExport } from './visible-export';
 
 /** An opaque handle on a node, for hot loops that decide many times on the same nodes. */
 export type NodeRef = TreeNode;
@@ -156,6 +157,11 @@ export class AccessEngine {
 
   whatCan(asker: string, principal: string, op: Operation, under: string, now: number): Result<string[]> {
     return attempt(() => whatCan(this.ev, this.caller(asker), parsePath(principal), op, parsePath(under), now));
+  }
+
+  /** The subtree under `path` as the caller can see it, in the universe format. */
+  exportVisible(caller: string, path: string, now: number): Result<VisibleExport> {
+    return attempt(() => visibleExport(this.ev, this.caller(caller), parsePath(path), now));
   }
 
   /** Effective roles of a principal, root-to-leaf (for credentials; no View gate: they are its own). */

@@ -23,6 +23,8 @@ export interface MetaEvent {
   /** boot/import: size of the tree and its generation. */
   nodes?: number;
   generation?: string;
+  /** boot/import: how many stored parts hold the universe it loaded. */
+  parts?: number;
 }
 
 export type StoredEvent = Omit<MetaEvent, 'seq'>;

@@ -3,3 +3,4 @@ export * from './events';
 export * from './layout';
 export * from './meta-store';
 export * from './projection';
+export * from './history';

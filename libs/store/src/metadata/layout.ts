@@ -6,8 +6,10 @@ import { KeyLayout } from '../keys';
  *   <prefix>meta/current                          → the generation id in force (absent = empty store)
  *   <prefix>meta/g/<gen>/n/<path>                 → one node (value: "{}")
  *   <prefix>meta/g/<gen>/a/<path>\0<tag>\0<unique> → one annotation (stored JSON)
+ *   <prefix>meta/g/<gen>/stamp                    → id of the last event committed to the generation
  *   <prefix>events/<id>                           → one immutable event (its sequence number is the
  *                                                   revision of the transaction that wrote it)
+ *   <prefix>meta/parts/<event id>/<n>             → part n of the universe a boot/import event loaded
  *
  * Generations make boot/import atomic at any size: a new tree is written in chunks under a fresh
  * generation nobody reads, then one transaction flips `current`. The NUL separator (never valid in
@@ -36,8 +38,18 @@ export class MetaLayout {
   annotationsOf(gen: string, path: string): string {
     return `${this.generation(gen)}a/${path}\0`;
   }
+  /** Touched by every commit to a generation, so an import can tell whether the tree changed under it. */
+  stamp(gen: string): string {
+    return `${this.generation(gen)}stamp`;
+  }
   event(id: string): string {
     return `${this.events}${id}`;
+  }
+  eventParts(id: string): string {
+    return `${this.meta}parts/${id}/`;
+  }
+  eventPart(id: string, n: number): string {
+    return `${this.eventParts(id)}${String(n).padStart(6, '0')}`;
   }
 
   /** Classifies a key of generation `gen`. */

@@ -43,8 +43,8 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     expect(empty.generation).toBeUndefined();
     const universe = fixture('new_sample');
     const progress: number[] = [];
-    const s = new MetaStore(etcd, '/am/', { chunkSize: 50, onProgress: (n) => progress.push(n) });
-    const { revision } = await s.boot(universe, 'am://user/the-operator');
+    const s = new MetaStore(etcd, '/am/', { chunkSize: 50 });
+    const { revision } = await s.boot(universe, 'am://user/the-operator', { onProgress: (n) => progress.push(n) });
     expect(progress.length).toBeGreaterThan(3);
     const snap = await store.snapshot();
     expect(snap.revision).toBeGreaterThanOrEqual(revision);

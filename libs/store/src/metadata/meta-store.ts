@@ -19,6 +19,15 @@ export interface Snapshot {
   universe: Universe;
 }
 
+export interface BootOptions {
+  /** Replace a tree that exists (an operator's explicit choice). */
+  force?: boolean;
+  kind?: 'boot' | 'import';
+  /** An import computed from the tree at this generation and revision: refused if it changed since. */
+  replacing?: WriteExpectations;
+  onProgress?: (written: number, total: number) => void;
+}
+
 export interface MetaStoreOptions {
   /** Keys per transaction when staging a boot/import (below etcd's --max-txn-ops). */
   chunkSize?: number;
@@ -26,8 +35,21 @@ export interface MetaStoreOptions {
   pageSize?: number;
   /** Deadline of each etcd call. */
   timeoutMs?: number;
-  onProgress?: (written: number, total: number) => void;
 }
+
+/** A write whose compares failed: the decision was based on state older than the store's. */
+export class StaleWriteError extends ConflictError {
+  constructor(
+    message: string,
+    /** The store revision when the write was refused: catch up to it before deciding again. */
+    readonly currentRevision: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Target size of one stored part of a boot/import's universe (well below etcd's request limit). */
+const PART_BYTES = 256 * 1024;
 
 const newId = () => `${Date.now().toString().padStart(13, '0')}-${randomBytes(6).toString('hex')}`;
 
@@ -89,34 +111,48 @@ export class MetaStore {
    * Loads a universe atomically: staged in chunks under a new generation nobody reads yet, then
    * one transaction makes it current and records the event. Refuses a non-empty store unless forced.
    */
-  async boot(universe: Universe, actor: string, opts: { force?: boolean; kind?: 'boot' | 'import' } = {}): Promise<{ revision: number; generation: string }> {
+  async boot(universe: Universe, actor: string, opts: BootOptions = {}): Promise<{ revision: number; generation: string }> {
     const head = await this.guard(this.etcd.get(this.layout.current).exec());
     const previous = head.kvs[0];
-    if (previous && !opts.force) throw new FailedPreconditionError('data already exists');
+    if (previous && !opts.force && !opts.replacing) throw new FailedPreconditionError('data already exists');
+    if (opts.replacing && previous?.value.toString() !== opts.replacing.generation) throw new StaleWriteError('the tree was replaced concurrently; retry', Number(head.header!.revision));
     const generation = newId();
-    const puts: IOperation[] = [];
+    const eventId = newId();
+    // The universe itself is part of the event (one part per transaction), so history can be
+    // replayed from events alone; the state keys follow in chunks below --max-txn-ops.
+    const batches: IOperation[][] = partition(universe).map((nodes, i) => [this.etcd.put(this.layout.eventPart(eventId, i)).value(JSON.stringify(nodes))]);
+    const parts = batches.length;
+    const state: IOperation[] = [];
     for (const node of universe.nodes) {
-      puts.push(this.etcd.put(this.layout.node(generation, node.path)).value('{}'));
-      for (const a of node.annotations) puts.push(this.etcd.put(this.layout.annotation(generation, node.path, a.tag, a.unique)).value(encodeAnnotation(a)));
+      state.push(this.etcd.put(this.layout.node(generation, node.path)).value('{}'));
+      for (const a of node.annotations) state.push(this.etcd.put(this.layout.annotation(generation, node.path, a.tag, a.unique)).value(encodeAnnotation(a)));
     }
+    for (let i = 0; i < state.length; i += this.chunkSize) batches.push(state.slice(i, i + this.chunkSize));
+    const stillCurrent = () => this.etcd.if(this.layout.current, 'Mod', '==', previous ? Number(previous.mod_revision) : 0);
     try {
-      for (let i = 0; i < puts.length; i += this.chunkSize) {
-        await this.guard(this.etcd.if(this.layout.current, 'Mod', '==', previous ? Number(previous.mod_revision) : 0).then(...puts.slice(i, i + this.chunkSize)).commit());
-        this.options.onProgress?.(Math.min(i + this.chunkSize, puts.length), puts.length);
+      let written = 0;
+      const total = batches.reduce((n, b) => n + b.length, 0);
+      for (const batch of batches) {
+        const staged = await this.guard(stillCurrent().then(...batch).commit());
+        if (!staged.succeeded) throw new FailedPreconditionError('data already exists');
+        written += batch.length;
+        opts.onProgress?.(written, total);
       }
-      const event: StoredEvent = { id: newId(), time: new Date().toISOString(), actor, kind: opts.kind ?? 'boot', path: 'am://', nodes: universe.nodes.length, generation };
-      const flip = await this.guard(
-        this.etcd
-          .if(this.layout.current, 'Mod', '==', previous ? Number(previous.mod_revision) : 0)
-          .then(this.etcd.put(this.layout.current).value(generation), this.etcd.put(this.layout.event(event.id)).value(JSON.stringify(event)))
-          .commit(),
-      );
-      if (!flip.succeeded) throw new FailedPreconditionError('data already exists');
+      const event: StoredEvent = { id: eventId, time: new Date().toISOString(), actor, kind: opts.kind ?? 'boot', path: 'am://', nodes: universe.nodes.length, generation, parts };
+      const flip = stillCurrent();
+      // An import decided on a view at revision R: no write may have landed in that tree since.
+      if (opts.replacing) flip.and(this.layout.stamp(opts.replacing.generation), 'Mod', '<', opts.replacing.revision + 1);
+      const flipped = await this.guard(flip.then(this.etcd.put(this.layout.current).value(generation), this.etcd.put(this.layout.event(event.id)).value(JSON.stringify(event))).commit());
+      if (!flipped.succeeded) {
+        if (opts.replacing) throw new StaleWriteError('the tree changed while the import was prepared; retry', Number(flipped.header!.revision));
+        throw new FailedPreconditionError('data already exists');
+      }
       if (previous) await this.guard(this.etcd.delete().prefix(this.layout.generation(previous.value.toString())).exec());
-      return { revision: Number(flip.header!.revision), generation };
+      return { revision: Number(flipped.header!.revision), generation };
     } catch (err) {
       // Nothing staged is visible; remove it so a failed boot leaves no trace.
       await this.etcd.delete().prefix(this.layout.generation(generation)).exec().catch(() => undefined);
+      await this.etcd.delete().prefix(this.layout.eventParts(eventId)).exec().catch(() => undefined);
       throw err;
     }
   }
@@ -168,9 +204,9 @@ export class MetaStore {
         break;
       }
     }
-    ops.push(this.etcd.put(L.event(event.id)).value(JSON.stringify(event)));
+    ops.push(this.etcd.put(L.event(event.id)).value(JSON.stringify(event)), this.etcd.put(L.stamp(g)).value(event.id));
     const result = await this.guard(txn.then(...ops).commit());
-    if (!result.succeeded) throw new ConflictError(conflictMessage(change));
+    if (!result.succeeded) throw new StaleWriteError(conflictMessage(change), Number(result.header!.revision));
     return { revision: Number(result.header!.revision) };
   }
 
@@ -186,6 +222,20 @@ export class MetaStore {
     }
     out.sort((a, b) => a.seq - b.seq);
     return filter.limit ? out.slice(-filter.limit) : out;
+  }
+
+  /** The universe a boot/import event loaded, read back from its stored parts. */
+  async bootedUniverse(event: MetaEvent): Promise<Universe> {
+    const nodes: { path: string; annotations: Annotation[] }[] = [];
+    for (let i = 0; i < (event.parts ?? 0); i++) {
+      const res = await this.guard(this.etcd.get(this.layout.eventPart(event.id, i)).exec());
+      const kv = res.kvs[0];
+      if (!kv) throw new UnavailableError(`part ${i} of event ${event.id} is missing`);
+      for (const n of JSON.parse(kv.value.toString()) as { path: string; annotations: string[] }[]) {
+        nodes.push({ path: n.path, annotations: n.annotations.map(decodeAnnotation) });
+      }
+    }
+    return { nodes };
   }
 
   /** Turns etcd transport failures and timeouts into UnavailableError; never hangs past the deadline. */
@@ -205,6 +255,26 @@ export class MetaStore {
       clearTimeout(timer);
     }
   }
+}
+
+/** Splits a universe into parts of about PART_BYTES of encoded annotations, parents before children. */
+function partition(universe: Universe): { path: string; annotations: string[] }[][] {
+  const parts: { path: string; annotations: string[] }[][] = [];
+  let current: { path: string; annotations: string[] }[] = [];
+  let bytes = 0;
+  for (const node of universe.nodes) {
+    const encoded = { path: node.path, annotations: node.annotations.map(encodeAnnotation) };
+    const size = node.path.length + encoded.annotations.reduce((n, a) => n + a.length, 0);
+    if (current.length > 0 && bytes + size > PART_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(encoded);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }
 
 function conflictMessage(change: ApprovedChange): string {

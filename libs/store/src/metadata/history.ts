@@ -1,0 +1,79 @@
+import { AccessEngine } from '@am/engine';
+import { InvalidArgumentError } from '@am/model';
+import { decodeAnnotation } from './codec';
+import type { MetaEvent } from './events';
+import type { MetaStore } from './meta-store';
+
+/** A point in the past: a store revision, or an instant (ISO 8601). */
+export type PointInTime = { revision: number; time?: undefined } | { time: string; revision?: undefined };
+
+export interface PastTree {
+  engine: AccessEngine;
+  /** The sequence number of the last event the tree reflects (0 before the first boot). */
+  revision: number;
+}
+
+const decode = (json: unknown) => decodeAnnotation(JSON.stringify(json));
+
+/** Applies one recorded change to a tree, exactly as the projection applied its state keys. */
+export function replayEvent(engine: AccessEngine, e: MetaEvent): void {
+  switch (e.kind) {
+    case 'create-node':
+      return engine.createNode(e.path, (e.annotations ?? []).map(decode));
+    case 'delete-node':
+      if (engine.has(e.path)) engine.deleteNode(e.path);
+      return;
+    case 'put-annotation':
+      return engine.putAnnotation(e.path, decode(e.after));
+    case 'delete-annotation': {
+      const before = decode(e.before);
+      engine.deleteAnnotation(e.path, before.tag, before.unique);
+      return;
+    }
+    default:
+      throw new InvalidArgumentError(`event ${e.seq} (${e.kind}) cannot be replayed incrementally`);
+  }
+}
+
+/**
+ * Time travel: the tree as it was at any past revision or instant, rebuilt from the events alone
+ * (the last boot/import at or before that point, then every change after it, in commit order).
+ * Rebuilt trees are kept in a small LRU keyed by the event they end at, so repeated questions
+ * about the same moment cost one replay.
+ */
+export class MetaHistory {
+  private readonly cache = new Map<number, AccessEngine>();
+
+  constructor(
+    private readonly store: MetaStore,
+    private readonly cacheSize = 4,
+  ) {}
+
+  async at(point: PointInTime): Promise<PastTree> {
+    const events = await this.store.events();
+    const cutoff = point.time !== undefined ? Date.parse(point.time) : undefined;
+    if (cutoff !== undefined && Number.isNaN(cutoff)) throw new InvalidArgumentError(`invalid time ${JSON.stringify(point.time)}`);
+    const upTo = events.filter((e) => (cutoff !== undefined ? Date.parse(e.time) <= cutoff : e.seq <= point.revision!));
+    const revision = upTo.at(-1)?.seq ?? 0;
+    const cached = this.cache.get(revision);
+    if (cached) {
+      this.cache.delete(revision);
+      this.cache.set(revision, cached);
+      return { engine: cached, revision };
+    }
+    const engine = await this.replay(upTo);
+    this.cache.set(revision, engine);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    return { engine, revision };
+  }
+
+  /** Replays a prefix of the history: from its last boot/import (or an empty tree) onwards. */
+  async replay(events: readonly MetaEvent[]): Promise<AccessEngine> {
+    let start = events.length;
+    while (start > 0 && events[start - 1].kind !== 'boot' && events[start - 1].kind !== 'import') start--;
+    const base = start > 0 ? await this.store.bootedUniverse(events[start - 1]) : { nodes: [] };
+    const engine = AccessEngine.fromUniverse(base);
+    for (const e of events.slice(start)) replayEvent(engine, e);
+    return engine;
+  }
+}
