@@ -1,6 +1,7 @@
 import { createSecureContext as tlsContext } from 'node:tls';
 import { createCaHierarchy } from './ca';
-import { buildCrl, type RevokedCertificate } from './crl';
+import { assembleCrl, buildCrl, crlIssuerFromCertificate, crlIssuerOf, crlToBeSigned, signCrl, type RevokedCertificate } from './crl';
+import { X509Error } from './errors';
 import { X509InputError } from './errors';
 import { signCsr } from './sign-csr';
 import { randomSerial } from './serial';
@@ -80,5 +81,20 @@ describe('CRL', () => {
     expect(() => buildCrl(ca, [], { crlNumber: -1 })).toThrow(X509InputError);
     const t = new Date();
     expect(() => buildCrl(ca, [], { crlNumber: 1, thisUpdate: t, nextUpdate: t })).toThrow(/nextUpdate/);
+  });
+
+  it('reassembles the same CRL from its inputs and a stored signature, using only the CA certificate', () => {
+    const entries: RevokedCertificate[] = [{ serialHex: 'abc', revokedAt: new Date('2030-01-01T00:00:00Z'), reason: 'superseded' }];
+    const options = { crlNumber: 9, thisUpdate: new Date('2030-01-02T00:00:00Z'), nextUpdate: new Date('2030-01-03T00:00:00Z') };
+    const signer = crlToBeSigned(crlIssuerOf(ca), entries, options);
+    const signature = signCrl(ca, signer);
+    const publicIssuer = crlIssuerFromCertificate(ca.certificate);
+    const again = assembleCrl(publicIssuer, crlToBeSigned(publicIssuer, entries, options), signature);
+    expect(again.der.equals(assembleCrl(crlIssuerOf(ca), signer, signature).der)).toBe(true);
+    dir.write('reassembled.crl', again.pem);
+    expect(dir.openssl('crl', '-in', 'reassembled.crl', '-noout', '-CAfile', 'chain.pem').output).toContain('verify OK');
+    // Different inputs (one more entry) do not match the stored signature.
+    const other = crlToBeSigned(publicIssuer, [...entries, { serialHex: 'abd', revokedAt: new Date('2030-01-01T00:00:00Z') }], options);
+    expect(() => assembleCrl(publicIssuer, other, signature)).toThrow(X509Error);
   });
 });
