@@ -1,36 +1,80 @@
-import { loadConfig, startBackend, type ConfigOf } from '@am/runtime';
-import { MetaProjection, MetaStore } from '@am/store';
+import { CallerResolver, SigningKeyDirectory } from '@am/auth';
+import { METADATA_EVENTS_SUBJECT } from '@am/bus';
+import { connectBus, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
+import { MetaHistory, MetaProjection, MetaStore } from '@am/store';
 import { policySettings } from './config';
+import { commandHandlers } from './handlers/commands';
+import { identityHandlers } from './handlers/identity';
+import { queryHandlers } from './handlers/queries';
+import { universeHandlers } from './handlers/universe';
 import { bootIfEmpty } from './metadata/boot';
+import { MetadataService, type Committed } from './metadata/metadata-service';
 
 export { policySettings };
 
 export type PolicyConfig = ConfigOf<typeof policySettings>;
 
+/** The domain event other services see after a commit (no annotation contents: subscribers ask). */
+function domainEvent({ change, actor, revision }: Committed) {
+  return { seq: revision, kind: change.kind, path: change.path, actor, time: new Date().toISOString() };
+}
+
 /**
- * The policy service: owner of the am:// tree. It keeps a projection of the metadata in etcd and
- * boots the configured universe into an empty store (the metadata handlers build on this).
+ * The policy service: owner of the am:// tree. It keeps a projection of the metadata in etcd,
+ * answers every metadata command and query on NATS, and publishes `am.events.metadata.<kind>`
+ * after each commit. Replicas share the queue group and converge through etcd alone.
  */
 export async function startPolicy(config: PolicyConfig = loadConfig(policySettings)) {
-  let projection: MetaProjection | undefined;
+  let service: MetadataService | undefined;
   const backend = await startBackend({
     service: 'policy',
     config,
-    setup: async ({ etcd, log }) => {
-      projection = new MetaProjection(etcd, new MetaStore(etcd, config.AM_ETCD_PREFIX), {
+    setup: async ({ etcd, log, keys }) => {
+      const store = new MetaStore(etcd, config.AM_ETCD_PREFIX);
+      const projection = new MetaProjection(etcd, store, {
         consistencyTimeoutMs: config.AM_CONSISTENCY_TIMEOUT,
         onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),
       });
-      await projection.start();
-      await bootIfEmpty(projection, config.AM_BOOT_UNIVERSE, log);
-      return { close: () => projection!.stop() };
+      const signingKeys = new SigningKeyDirectory(etcd, keys, (err) => log.warn({ err: err.message }, 'signing keys'));
+      const events = await connectBus(config, 'policy-events');
+      try {
+        await projection.start();
+        await signingKeys.start();
+        await bootIfEmpty(projection, config.AM_BOOT_UNIVERSE, log);
+      } catch (err) {
+        await Promise.allSettled([projection.stop(), signingKeys.stop(), events.close()]);
+        throw err;
+      }
+      const resolver = new CallerResolver(() => projection.engine, signingKeys, { allowDemoIdentities: config.AM_ALLOW_DEMO_IDENTITIES });
+      const svc = new MetadataService({
+        projection,
+        history: new MetaHistory(store),
+        resolver,
+        onCommit: (c) => void events.emit(`${METADATA_EVENTS_SUBJECT}.${c.change.kind}`, domainEvent(c)).catch((err: Error) => log.warn({ err: err.message }, 'event not published')),
+      });
+      service = svc;
+      return {
+        handlers: [
+          ...commandHandlers(svc),
+          ...queryHandlers(svc),
+          ...universeHandlers(svc, log),
+          ...identityHandlers(svc, resolver, { requireNativeLogin: config.AM_SSH_REQUIRE_NATIVE_LOGIN }),
+        ],
+        close: async () => {
+          await Promise.allSettled([projection.stop(), signingKeys.stop(), events.close()]);
+        },
+      };
     },
   });
   return {
     ...backend,
     get projection(): MetaProjection {
-      if (!projection) throw new Error('policy is not started');
-      return projection;
+      if (!service) throw new Error('policy is not started');
+      return service.projection;
+    },
+    get service(): MetadataService {
+      if (!service) throw new Error('policy is not started');
+      return service;
     },
   };
 }

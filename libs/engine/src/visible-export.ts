@@ -1,5 +1,5 @@
 /** Export of what one caller can see (the universe format), with invisible roles redacted (§7.3). */
-import { Annotation, isAce, isAppliedRole, NotFoundError, REDACTED_ROLE, Universe, UniverseNode } from '@am/model';
+import { Annotation, comparePaths, isAce, isAppliedRole, NotFoundError, REDACTED_ROLE, TOP_LEVEL_PATHS, Universe, UniverseNode } from '@am/model';
 import { Evaluator } from './evaluator';
 import { TreeNode } from './tree-node';
 
@@ -11,8 +11,9 @@ export interface VisibleExport {
 
 /**
  * The subtree under `path` as far as the caller can View it: a node is included when it and every
- * node between it and `path` are visible (so the export is a tree), ancestors of `path` appear as
- * bare directories so that the file loads, and every role the caller cannot View is redacted.
+ * node between it and `path` are visible (so the export is a tree), ancestors of `path` and the
+ * top-level roots appear as bare directories so that the file loads, and every role the caller
+ * cannot View is redacted.
  */
 export function visibleExport(ev: Evaluator, caller: TreeNode, path: string, now: number): VisibleExport {
   const root = ev.visible(caller, path, now);
@@ -39,5 +40,6 @@ export function visibleExport(ev: Evaluator, caller: TreeNode, path: string, now
     for (const c of n.children ?? []) if (ev.canView(caller, c, now)) walk(c);
   };
   walk(root);
-  return { universe: { nodes }, redacted };
+  for (const top of TOP_LEVEL_PATHS) if (!nodes.some((n) => n.path === top)) nodes.push({ path: top, annotations: [] });
+  return { universe: { nodes: nodes.sort((a, b) => comparePaths(a.path, b.path)) }, redacted };
 }

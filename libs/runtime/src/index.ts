@@ -1,4 +1,5 @@
 export * from './backend';
+export * from './bus-client';
 export * from './bus-controller';
 export * from './config';
 export * from './logger';

@@ -29,6 +29,8 @@ export class MetaProjection {
   private watcher?: Watcher;
   private waiters: { revision: number; resolve: () => void }[] = [];
   private reloading?: Promise<void>;
+  /** Watch batches that arrived while a reload was in flight, applied on top of its snapshot. */
+  private held: { changes: KeyChange[]; headerRevision: number }[] = [];
 
   constructor(
     private readonly etcd: Etcd3,
@@ -104,7 +106,13 @@ export class MetaProjection {
   }
 
   private async reloadOnce(): Promise<void> {
-    this.reloading ??= this.reload().finally(() => (this.reloading = undefined));
+    this.reloading ??= this.reload()
+      .catch((err: Error) => this.options.onError?.(err))
+      .finally(() => {
+        this.reloading = undefined;
+        // What the snapshot already holds is skipped by revision; the rest applies in order.
+        for (const b of this.held.splice(0)) this.applyBatch(b.changes, b.headerRevision);
+      });
     return this.reloading;
   }
 
@@ -117,14 +125,22 @@ export class MetaProjection {
 
   private applyBatch(changes: KeyChange[], headerRevision: number): void {
     const L = this.store.layout;
-    if (changes.some((c) => c.key === L.current)) {
+    // While a snapshot loads, the current engine is about to be replaced: hold changes for the new one
+    // (and do not advance, or a reader could be answered from the tree being replaced).
+    if (this.reloading) {
+      this.held.push({ changes, headerRevision });
+      return;
+    }
+    const flip = changes.find((c) => c.key === L.current && c.modRevision > this.revision);
+    if (flip) {
       // A boot/import replaced the whole tree: take a fresh snapshot.
+      this.held.push({ changes, headerRevision });
       void this.reloadOnce();
       return;
     }
     const byRevision = new Map<number, KeyChange[]>();
     for (const c of changes) {
-      if (c.modRevision <= this.revision && c.type === 'put') continue; // already in the snapshot
+      if (c.modRevision <= this.revision) continue; // already in the snapshot
       const list = byRevision.get(c.modRevision) ?? [];
       list.push(c);
       byRevision.set(c.modRevision, list);

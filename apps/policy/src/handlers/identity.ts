@@ -1,0 +1,48 @@
+import { authorizeDatasetCredentialContract, authorizeVouchContract, handler, resolveCallerContract, sshLoginKeysContract, type BusHandler } from '@am/bus';
+import type { CallerResolver } from '@am/auth';
+import { unwrap } from '@am/engine';
+import { operationName, parsePath } from '@am/model';
+import type { MetadataService } from '../metadata/metadata-service';
+
+export interface IdentityDecisionSettings {
+  requireNativeLogin: boolean;
+}
+
+/** Decisions the identity and pki services ask for: who a credential is, who may vouch, ssh keys. */
+export function identityHandlers(svc: MetadataService, resolver: CallerResolver, settings: IdentityDecisionSettings): BusHandler[] {
+  return [
+    handler(resolveCallerContract, async ({ credential, accept, atLeast }) => {
+      const view = await svc.view(atLeast);
+      const { principal, via } = resolver.resolve(credential, svc.clock(), accept);
+      return { revision: view.revision, principal, via };
+    }),
+    handler(authorizeVouchContract, async ({ credential, atLeast, principal, allowSelf }) => {
+      const view = await svc.view(atLeast);
+      const caller = svc.caller(credential);
+      if (allowSelf && safePath(principal) === caller) return { revision: view.revision, caller, principal: caller };
+      return { revision: view.revision, caller, principal: unwrap(view.engine.authorizeVouch(caller, principal, svc.clock())) };
+    }),
+    handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations }) => {
+      const view = await svc.view(atLeast);
+      const caller = svc.caller(credential);
+      const plan = unwrap(view.engine.authorizeDatasetCredential(caller, dataset, operations, svc.clock()));
+      return {
+        revision: view.revision,
+        caller,
+        plan: plan.kind === 'delegation' ? { ...plan, roles: [...plan.roles] } : { ...plan, operations: plan.operations.map(operationName) },
+      };
+    }),
+    handler(sshLoginKeysContract, async ({ principal, atLeast }) => {
+      const view = await svc.view(atLeast);
+      return { revision: view.revision, keys: unwrap(view.engine.sshLoginKeys(principal, settings, svc.clock())) };
+    }),
+  ];
+}
+
+function safePath(path: string): string | undefined {
+  try {
+    return parsePath(path);
+  } catch {
+    return undefined;
+  }
+}

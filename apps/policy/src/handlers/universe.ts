@@ -1,0 +1,58 @@
+import { exportUniverseContract, handler, loadUniverseContract, type BusHandler } from '@am/bus';
+import { unwrap } from '@am/engine';
+import { exportUniverseText, Op, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
+import type { PointInTime } from '@am/store';
+import type { Logger } from 'pino';
+import { planImport, withOperatorKey } from '../metadata/import';
+import type { MetadataService } from '../metadata/metadata-service';
+import { readUniverse } from '../metadata/universes';
+
+/**
+ * Universe boot, import and export. Booting an empty store needs no credential here: the gateway
+ * decides who may bootstrap. Replacing a tree (`force`) needs Admin on am://; importing into a live
+ * tree is a sequence of ordinary, individually authorized changes applied atomically.
+ */
+export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[] {
+  return [
+    handler(loadUniverseContract, async ({ credential, universe: source, operatorKey, force }) => {
+      const parsed = await readUniverse(source);
+      const warnings = [...parsed.warnings.map((w) => `${w.path}: ${w.message}`), ...parsed.renumbered.map((r) => `${r.path}: duplicate ${r.tag} unique renumbered`)];
+      let universe = operatorKey ? withOperatorKey(parsed.universe, operatorKey) : parsed.universe;
+      const progress = (written: number, total: number) => log.info({ written, total }, 'loading universe');
+      const view = await svc.view();
+      if (svc.projection.empty) {
+        const { revision } = await svc.store.boot(universe, credentialOwner(svc, credential) ?? 'bootstrap', { onProgress: progress });
+        await svc.projection.atLeast(revision).catch(() => undefined);
+        return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings };
+      }
+      if (!credential) throw new UnauthenticatedError('data already exists: a credential is needed to import into it');
+      const caller = svc.caller(credential);
+      const now = svc.clock();
+      const expectations = svc.projection.expectations();
+      if (force) {
+        if (!view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now)) throw new PermissionDeniedError('permission denied: replacing the tree needs Admin on am://');
+      } else {
+        universe = planImport(view.engine, caller, universe, now);
+      }
+      const { revision } = await svc.store.boot(universe, caller, { kind: 'import', replacing: expectations, onProgress: progress });
+      await svc.projection.atLeast(revision).catch(() => undefined);
+      return { revision, mode: 'import' as const, nodes: universe.nodes.length, warnings };
+    }),
+    handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
+      const caller = svc.caller(credential);
+      const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
+      const { universe } = unwrap(view.engine.exportVisible(caller, path, svc.clock()));
+      return { revision: view.revision, text: exportUniverseText(universe) };
+    }),
+  ];
+}
+
+/** The actor recorded for a boot: the caller when one is given and resolvable. */
+function credentialOwner(svc: MetadataService, credential: string | undefined): string | undefined {
+  if (!credential) return undefined;
+  try {
+    return svc.caller(credential);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,90 @@
+import type { CallerResolver } from '@am/auth';
+import type { AcceptedKind } from '@am/crypto';
+import { unwrap, type AccessEngine, type ApprovedChange, type ChangeRequest } from '@am/engine';
+import { ConflictError } from '@am/model';
+import { StaleWriteError, type MetaHistory, type MetaProjection, type MetaStore, type PointInTime } from '@am/store';
+
+/** A tree to answer from and the revision it reflects. */
+export interface View {
+  engine: AccessEngine;
+  revision: number;
+}
+
+export interface Committed {
+  change: ApprovedChange;
+  actor: string;
+  revision: number;
+}
+
+export interface MetadataServiceDeps {
+  projection: MetaProjection;
+  history: MetaHistory;
+  resolver: CallerResolver;
+  /** Told about every change this instance committed (to publish it). */
+  onCommit?: (c: Committed) => void;
+  clock?: () => number;
+  /** Decide-and-commit attempts when the view was behind the store (default 5). */
+  maxAttempts?: number;
+}
+
+/**
+ * The policy service's core: answers come from the projection (optionally waiting for a consistency
+ * token, or from the past through the history), and every write is decided on the projection, then
+ * committed with compares on exactly what the decision read. A write refused because the view was
+ * behind is decided again on a fresher view, so the answer is never based on stale state.
+ */
+export class MetadataService {
+  readonly clock: () => number;
+
+  constructor(private readonly deps: MetadataServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  get store(): MetaStore {
+    return this.deps.projection.store;
+  }
+
+  get projection(): MetaProjection {
+    return this.deps.projection;
+  }
+
+  /** The current view, at least as new as `atLeast` (bounded wait, else unavailable). */
+  async view(atLeast?: number): Promise<View> {
+    if (atLeast !== undefined) await this.deps.projection.atLeast(atLeast);
+    // Captured together, with no await in between: the engine at exactly this revision.
+    return { engine: this.deps.projection.engine, revision: this.deps.projection.revision };
+  }
+
+  /** The view now, or the tree as it was at `asOf` (time travel). */
+  async viewAt(asOf: PointInTime | undefined, atLeast?: number): Promise<View> {
+    return asOf ? this.deps.history.at(asOf) : this.view(atLeast);
+  }
+
+  /** The principal a credential stands for, verified against the current tree. */
+  caller(credential: string, accept: AcceptedKind = 'login'): string {
+    return this.deps.resolver.resolve(credential, this.clock(), accept).principal;
+  }
+
+  async write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
+    const attempts = this.deps.maxAttempts ?? 5;
+    let floor = atLeast;
+    for (let attempt = 1; ; attempt++) {
+      const { engine } = await this.view(floor);
+      const expectations = this.deps.projection.expectations();
+      const actor = this.caller(credential);
+      const change = unwrap(engine.authorize(actor, request, this.clock()));
+      try {
+        const { revision } = await this.store.commit(change, actor, expectations);
+        // Read-your-writes on this instance; the commit stands even if the view lags.
+        await this.deps.projection.atLeast(revision).catch(() => undefined);
+        const committed = { change, actor, revision };
+        this.deps.onCommit?.(committed);
+        return committed;
+      } catch (err) {
+        if (!(err instanceof StaleWriteError)) throw err;
+        if (attempt >= attempts) throw new ConflictError(`${err.message} (gave up after ${attempts} attempts)`);
+        floor = err.currentRevision;
+      }
+    }
+  }
+}
