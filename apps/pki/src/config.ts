@@ -1,3 +1,20 @@
-import { commonSettings } from '@am/runtime';
+import { PKI_KEY_TYPES } from '@am/bus';
+import { bool, commonSettings, duration, optionalString, setting } from '@am/runtime';
+import { z } from 'zod';
 
-export const pkiSettings = { ...commonSettings } as const;
+const keyType = z.enum(PKI_KEY_TYPES, { error: `must be one of ${PKI_KEY_TYPES.join(', ')}` });
+
+export const pkiSettings = {
+  ...commonSettings,
+  AM_MASTER_KEY_FILE: setting(z.string({ error: 'must be set' }).min(1, 'must name a file'), 'master key file that seals the CA private keys in etcd (created, mode 0600, if missing)', {
+    default: './master.key',
+  }),
+  AM_PKI_KEY_TYPE: setting(keyType, 'key algorithm of the CA created on first start or by `am pki init`', { default: 'ec-p256' }),
+  AM_PKI_AUTO_INIT: setting(bool, 'create the CA on first start when there is none (false: wait for `am pki init`)', { default: 'true' }),
+  AM_PKI_ORGANIZATION: setting(optionalString, 'organization (O) in the CA subjects'),
+  AM_PKI_CERT_VALIDITY: setting(duration, 'validity of issued certificates when the request names none', { default: '2160h' }),
+  AM_PKI_CERT_MAX_VALIDITY: setting(duration, 'upper bound of an issued certificate\'s validity (never beyond the issuing CA)', { default: '9528h' }),
+  AM_PKI_CRL_VALIDITY: setting(duration, 'CRL lifetime (nextUpdate - thisUpdate); a new CRL is issued at half-life and on every revocation', {
+    default: '24h',
+  }),
+} as const;

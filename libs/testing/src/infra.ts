@@ -55,6 +55,7 @@ export class TestInfra {
       AM_GATEWAY_PORT: '0',
       AM_SSH_PORT: '0',
       AM_SSH_HOST_KEY: join(this.dir, 'ssh_host_ed25519'),
+      AM_MASTER_KEY_FILE: join(this.dir, 'master.key'),
       AM_LOG_LEVEL: 'silent',
       ...extra,
     };
