@@ -3,7 +3,7 @@
 // of incremental changes. The last stdout line is the JSON summary read by scripts/bench.mjs.
 import { AccessEngine, NodeRef } from '@am/engine';
 import { Annotation, Op, Operation } from '@am/model';
-import { generateUniverse, prng } from './engine/generate-universe';
+import { generateUniverse, prng } from '@am/testing';
 
 const NOW = 1_750_000_000_000;
 const BATCH = 1 << 20;

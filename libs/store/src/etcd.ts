@@ -13,6 +13,8 @@ export function createEtcd(hosts: string[], options: Partial<IOptions> = {}): Et
     hosts,
     dialTimeout: 2000,
     faultHandling: { host: () => noop, global: noop },
+    // Snapshot pages of a large tree exceed gRPC's default 4 MiB reply limit.
+    grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
     ...options,
   });
 }

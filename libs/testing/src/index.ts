@@ -5,3 +5,4 @@ export * from './nats';
 export * from './nats-config';
 export * from './net';
 export * from './process';
+export * from './generate-universe';

@@ -15,6 +15,8 @@ export interface ProjectionOptions {
   /** How long a read "at least revision R" may wait before failing as unavailable. */
   consistencyTimeoutMs?: number;
   onError?: (err: Error) => void;
+  /** Told each store revision whose changes were applied incrementally (for metrics and tests). */
+  onApplied?: (revision: number) => void;
 }
 
 /**
@@ -157,12 +159,14 @@ export class MetaProjection {
     const newNodes = new Map<string, Annotation[]>();
     const annotationPuts: { path: string; a: Annotation }[] = [];
     const annotationDeletes: { path: string; tag: string; unique: bigint }[] = [];
-    const nodeDeletes: string[] = [];
+    const nodeDeletes = new Set<string>();
+    let relevant = 0;
     for (const c of batch) {
       const key = L.parse(g, c.key);
       if (!key) continue;
+      relevant++;
       if (key.kind === 'node') {
-        if (c.type === 'delete') nodeDeletes.push(key.path);
+        if (c.type === 'delete') nodeDeletes.add(key.path);
         else if (!this.engine.node(key.path)) newNodes.set(key.path, []);
       } else if (c.type === 'put') annotationPuts.push({ path: key.path, a: decodeAnnotation(c.value) });
       else annotationDeletes.push({ path: key.path, tag: key.tag, unique: key.unique });
@@ -170,9 +174,10 @@ export class MetaProjection {
     for (const { path, a } of annotationPuts) newNodes.get(path)?.push(a);
     for (const path of [...newNodes.keys()].sort(byDepthThenPath)) this.engine.createNode(path, newNodes.get(path)!);
     for (const { path, a } of annotationPuts) if (!newNodes.has(path)) this.engine.putAnnotation(path, a);
-    for (const d of annotationDeletes) if (!nodeDeletes.includes(d.path)) this.engine.deleteAnnotation(d.path, d.tag, d.unique);
-    for (const path of nodeDeletes.sort(byDepthThenPath)) if (this.engine.node(path)) this.engine.deleteNode(path);
+    for (const d of annotationDeletes) if (!nodeDeletes.has(d.path)) this.engine.deleteAnnotation(d.path, d.tag, d.unique);
+    for (const path of [...nodeDeletes].sort(byDepthThenPath)) if (this.engine.node(path)) this.engine.deleteNode(path);
     this.advance(revision);
+    if (relevant > 0) this.options.onApplied?.(revision);
   }
 
   private advance(revision: number): void {
