@@ -100,11 +100,12 @@ export class MetaProjection {
     }
   }
 
-  /** If no event was written after our revision (up to `revision`), we are already current. */
+  /** If no event was written after our revision, we are current up to the store's revision (and no further). */
   private async catchUpIfIdle(revision: number): Promise<void> {
     const seen = this.revision;
-    const newer = await this.etcd.getAll().prefix(this.store.layout.events).minModRevision(seen + 1).keys().catch(() => undefined);
-    if (newer && newer.length === 0 && this.revision === seen) this.advance(Math.max(seen, revision));
+    const newer = await this.etcd.getAll().prefix(this.store.layout.events).minModRevision(seen + 1).limit(1).exec().catch(() => undefined);
+    if (!newer || newer.kvs.length > 0 || this.revision !== seen) return;
+    this.advance(Math.min(revision, Number(newer.header!.revision)));
   }
 
   private async reloadOnce(): Promise<void> {
