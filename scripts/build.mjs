@@ -28,10 +28,19 @@ async function* sources(dir) {
   }
 }
 
+// swc mis-resolves a wildcard in the middle of a target (apps/*/src/start.ts): spell each app out.
+const paths = { ...compilerOptions.paths };
+for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
+  if (!alias.endsWith('/*') || !target.includes('/*/')) continue;
+  delete paths[alias];
+  const base = target.slice(0, target.indexOf('/*/'));
+  for (const name of await readdir(path.join(root, base))) paths[alias.replace('*', name)] = [target.replace('*', name)];
+}
+
 const options = {
   ...swcBase,
   sourceMaps: true,
-  jsc: { ...swcBase.jsc, baseUrl: root, paths: compilerOptions.paths },
+  jsc: { ...swcBase.jsc, baseUrl: root, paths },
 };
 
 const roots = [];
