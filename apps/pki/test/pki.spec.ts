@@ -183,6 +183,15 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     }
     expect(await rawRequest(signCsrContract.subject, 'not even an object')).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    // Hostile certificates where the service takes one.
+    const truncatedCert = (await bus.request(caContract, {})).issuing.slice(0, 300) + '\n-----END CERTIFICATE-----\n';
+    for (const certificate of ['garbage', truncatedCert, pem(der)]) {
+      await expect(bus.request(revokeContract, { credential: ALICE, certificate })).rejects.toMatchObject({ code: 'invalid-argument' });
+      await expect(bus.request(pinContract, { credential: ALICE, principal: ALICE, certificate })).rejects.toMatchObject({ code: 'invalid-argument' });
+      await expect(bus.request(trustAddContract, { credential: ALICE, certificate, mapping: { kind: 'subject-template', template: 'am://user/hpe/bu1/{CN}' } })).rejects.toMatchObject({
+        code: 'invalid-argument',
+      });
+    }
     expect((await sign(ALICE, ALICE, good)).principal).toBe(ALICE);
   });
 
@@ -367,6 +376,26 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
     await ssl.write('big.crl', crl.der);
     expect((await ssl.ok('crl', '-inform', 'DER', '-in', 'big.crl', '-noout', '-CAfile', await chainFile())).output).toContain('verify OK');
     expect(gatewayView.revocations.size).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('with AM_PKI_AUTO_INIT=false waits for `am pki init` (ADMIN on am://), then signs', async () => {
+    // Its own key prefix; called directly (not over NATS) so it never answers the other tests' requests.
+    const manual = await startPki(pkiEnv({ AM_ETCD_PREFIX: '/manual/', AM_PKI_AUTO_INIT: 'false', AM_PKI_KEY_TYPE: 'rsa-2048' }));
+    try {
+      expect(manual.view.ca).toBeUndefined();
+      const csr = await ssl.csr('manual', EC_P256);
+      await expect(manual.service.signCsr({ credential: ALICE, principal: ALICE, csr })).rejects.toMatchObject({ code: 'failed-precondition' });
+      await expect(manual.service.initCa(ALICE)).rejects.toMatchObject({ code: 'permission-denied' });
+      const created = await manual.service.initCa(OPERATOR, 'ec-p384');
+      expect(created.keyType).toBe('ec-p384');
+      await expect(manual.service.initCa(OPERATOR)).rejects.toMatchObject({ code: 'already-exists' });
+      const signed = await manual.service.signCsr({ credential: ALICE, principal: ALICE, csr });
+      await ssl.write('manual-chain.pem', created.chain);
+      await ssl.write('manual.pem', signed.certificate);
+      expect((await ssl.ok('verify', '-CAfile', 'manual-chain.pem', 'manual.pem')).stdout).toContain('OK');
+    } finally {
+      await manual.close();
+    }
   });
 });
 
