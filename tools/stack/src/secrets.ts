@@ -5,9 +5,12 @@ import { join } from 'node:path';
 
 const SERVICES = ['gateway', 'policy', 'identity', 'pki'] as const;
 export type StackService = (typeof SERVICES)[number];
+/** NATS users: one per service, and `plugin` for identity plugins (it may only vouch). */
+const NATS_USERS = [...SERVICES, 'plugin'] as const;
+export type StackNatsUser = (typeof NATS_USERS)[number];
 
 export interface StackSecrets {
-  natsPasswords: Record<StackService, string>;
+  natsPasswords: Record<StackNatsUser, string>;
   masterKeyFile: string;
   sshHostKeyFile: string;
 }
@@ -21,13 +24,15 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets
   const dir = join(dataDir, 'keys');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const passwordsFile = join(dir, 'nats-passwords.json');
-  let natsPasswords: Record<StackService, string>;
+  let stored: Partial<Record<StackNatsUser, string>> = {};
   try {
-    natsPasswords = JSON.parse(await readFile(passwordsFile, 'utf8'));
+    stored = JSON.parse(await readFile(passwordsFile, 'utf8'));
   } catch {
-    natsPasswords = Object.fromEntries(SERVICES.map((s) => [s, randomBytes(24).toString('base64url')])) as Record<StackService, string>;
-    await writeFile(passwordsFile, JSON.stringify(natsPasswords, null, 2), { mode: 0o600 });
+    // first start: generate them all below
   }
+  // Keep the passwords already given out; generate any missing (e.g. a data dir from before the plugin user).
+  const natsPasswords = Object.fromEntries(NATS_USERS.map((u) => [u, stored[u] ?? randomBytes(24).toString('base64url')])) as Record<StackNatsUser, string>;
+  if (NATS_USERS.some((u) => stored[u] === undefined)) await writeFile(passwordsFile, JSON.stringify(natsPasswords, null, 2), { mode: 0o600 });
   const masterKeyFile = join(dir, 'master.key');
   await MasterKey.load(masterKeyFile, { create: true });
   return { natsPasswords, masterKeyFile, sshHostKeyFile: join(dir, 'ssh_host_ed25519') };

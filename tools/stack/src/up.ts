@@ -2,7 +2,7 @@ import { EtcdServer, launch, NatsServer, portOpen, SERVICE_PERMISSIONS, waitFor,
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { alive, readRunFile, removeRunFile, terminate, writeRunFile } from './run-file';
-import { loadOrCreateSecrets, type StackService } from './secrets';
+import { loadOrCreateSecrets, type StackNatsUser, type StackService } from './secrets';
 import type { StackConfig } from './settings';
 
 export interface UpOptions {
@@ -69,7 +69,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
       host: natsUrl.hostname,
       port: Number(natsUrl.port),
       detached: opts.detach,
-      users: (Object.keys(SERVICE_PERMISSIONS) as StackService[]).map((s) => ({ user: s, password: secrets.natsPasswords[s], ...SERVICE_PERMISSIONS[s] })),
+      users: (Object.keys(SERVICE_PERMISSIONS) as StackNatsUser[]).map((s) => ({ user: s, password: secrets.natsPasswords[s], ...SERVICE_PERMISSIONS[s] })),
     });
     started.push({ name: 'nats', pid: nats.pid!, stop: () => nats.stop() });
 

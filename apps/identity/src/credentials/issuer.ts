@@ -1,0 +1,72 @@
+import { issueCredential, keyId, type CredentialKind } from '@am/crypto';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CredentialEventLog, IdentityEvent } from '../events';
+import type { SigningKeyStore } from '../keys/signing-key-store';
+
+export interface IssueRequest {
+  principal: string;
+  kind: CredentialKind;
+  roles?: readonly string[];
+  lifetimeSec: number;
+  /** How the principal proved itself. */
+  via: 'ssh' | 'vouch' | 'delegation';
+  /** Who asked (the plugin for a vouch; the principal itself otherwise). */
+  actor: string;
+  dataset?: string;
+}
+
+export interface Issued {
+  credential: string;
+  principal: string;
+  expiresAt: number;
+  jti: string;
+  kid: string;
+}
+
+/**
+ * Signs credentials with the current signing key and records each issue (never the token) in etcd
+ * before handing it out, then announces it on NATS. The decision to issue was made before, by the
+ * policy service; this class only signs what it is given.
+ */
+export class CredentialIssuer {
+  constructor(
+    private readonly keys: SigningKeyStore,
+    private readonly events: CredentialEventLog,
+    private readonly publish: (event: IdentityEvent) => void,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async issue(request: IssueRequest): Promise<Issued> {
+    const key = await this.keys.signingKeyFor(request.lifetimeSec);
+    const now = Math.floor(this.clock() / 1000);
+    const jti = randomBytes(16).toString('base64url');
+    const credential = await issueCredential({
+      key,
+      principal: request.principal,
+      kind: request.kind,
+      ...(request.kind === 'delegation' ? { roles: request.roles ?? [] } : {}),
+      lifetimeSec: request.lifetimeSec,
+      now,
+      jti,
+    });
+    const expiresAt = now + request.lifetimeSec;
+    const event: IdentityEvent = {
+      kind: 'credential-issued',
+      time: new Date(this.clock()).toISOString(),
+      principal: request.principal,
+      via: request.via,
+      actor: request.actor,
+      jti,
+      kid: keyId(key.expiry),
+      expiresAt,
+      ...(request.roles ? { roles: [...request.roles] } : {}),
+      ...(request.dataset ? { dataset: request.dataset } : {}),
+    };
+    await this.events.record(event);
+    this.publish(event);
+    this.log.info({ principal: request.principal, via: request.via, actor: request.actor, jti, expiresAt }, 'credential issued');
+    return { credential, principal: request.principal, expiresAt, jti, kid: keyId(key.expiry) };
+  }
+}

@@ -1,0 +1,252 @@
+import {
+  EXPIRED_KEY_GRACE_SEC,
+  generateSigningKey,
+  keyId,
+  openSigningKey,
+  sealSigningKey,
+  selectSigningKey,
+  verificationKeyFromPem,
+  type MasterKey,
+  type SigningKey,
+  type VerificationKey,
+  type VerificationKeyLookup,
+} from '@am/crypto';
+import type { KeyLayout } from '@am/store';
+import type { Etcd3, Watcher } from 'etcd3';
+import type { Logger } from 'pino';
+import { eventRecord, type IdentityEvent } from '../events';
+
+/** A published key; `signing` is set when its private half opened with our master key. */
+interface KeyEntry {
+  verification: VerificationKey;
+  signing?: SigningKey;
+}
+
+export interface SigningKeyStoreOptions {
+  rotationPeriodSec: number;
+  log: Logger;
+  /** Unix milliseconds. */
+  clock?: () => number;
+  /** Called after a commit with the events it wrote (for NATS). */
+  onCommitted?: (events: IdentityEvent[]) => void;
+}
+
+const MAX_CREATE_ATTEMPTS = 8;
+
+/**
+ * The identity service's ES256 signing keys, shared by every replica through etcd.
+ *
+ * Each key is one record at `<prefix>identity/signing-keys/<kid>` (StoredSigningKey JSON: the
+ * public key in clear for every verifier, the private key sealed with the master key). Which key
+ * signs follows access-model §8.7 (selectSigningKey): a key signs only while it outlives the
+ * credential by the margin, and expired keys are dropped a minute after their expiry, so a key
+ * stays published until the last credential it signed has expired.
+ *
+ * Replicas must not create a key each: every change of the key set also rewrites the set's head
+ * record and compares its mod revision with the one the decision was made on. A replica that lost
+ * the race reloads and finds the winner's key.
+ */
+export class SigningKeyStore implements VerificationKeyLookup {
+  private keys = new Map<number, KeyEntry>();
+  private watcher?: Watcher;
+  private creating?: Promise<SigningKey>;
+  private readonly keysPrefix: string;
+  private readonly headKey: string;
+  private readonly eventsPrefix: string;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    layout: KeyLayout,
+    private readonly masterKey: MasterKey,
+    private readonly options: SigningKeyStoreOptions,
+  ) {
+    this.keysPrefix = layout.signingKeys();
+    this.headKey = `${layout.domain('identity')}signing-key-set`;
+    this.eventsPrefix = `${layout.domain('identity')}events/`;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  get(expiry: number): VerificationKey | undefined {
+    return this.keys.get(expiry)?.verification;
+  }
+
+  /** Every published key (public halves), including expired ones not yet removed. */
+  all(): VerificationKey[] {
+    return [...this.keys.values()].map((e) => e.verification);
+  }
+
+  /** Snapshot of the stored keys, then a watch from the next revision (keys made by other replicas). */
+  async start(): Promise<void> {
+    const revision = await this.reload();
+    this.watcher = await this.etcd.watch().prefix(this.keysPrefix).startRevision(String(revision + 1)).create();
+    this.watcher.on('put', (kv) => this.apply(kv.key.toString(), kv.value.toString()));
+    this.watcher.on('delete', (kv) => {
+      const expiry = Number(kv.key.toString().slice(this.keysPrefix.length));
+      this.keys.delete(expiry);
+    });
+    this.watcher.on('error', (err) => {
+      this.options.log.warn({ err: err.message }, 'signing key watch interrupted; reloading');
+      void this.reload().catch((e: Error) => this.options.log.warn({ err: e.message }, 'signing keys could not be reloaded'));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.cancel();
+  }
+
+  /**
+   * The key to sign a credential of this lifetime with: an existing one when it outlives the
+   * credential by the margin, else a new one (created once across replicas).
+   */
+  async signingKeyFor(lifetimeSec: number): Promise<SigningKey> {
+    for (let round = 0; round < 3; round++) {
+      const choice = selectSigningKey(this.signable(), lifetimeSec, this.nowSec(), this.rotation()).choice;
+      if (choice.action === 'use') return choice.key;
+      // One creation at a time in this process; concurrent callers wait for it and select again
+      // (it was made for the first caller's lifetime, which may be shorter than theirs).
+      this.creating ??= this.create(lifetimeSec).finally(() => {
+        this.creating = undefined;
+      });
+      await this.creating;
+    }
+    throw new Error(`no signing key could be made for a lifetime of ${lifetimeSec}s`);
+  }
+
+  /** Removes keys expired more than the grace period ago (run periodically). Returns how many went. */
+  async removeExpired(): Promise<number> {
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      const head = await this.readHead();
+      await this.reload();
+      const now = this.nowSec();
+      const expired = [...this.keys.keys()].filter((e) => e < now - EXPIRED_KEY_GRACE_SEC);
+      if (expired.length === 0) return 0;
+      const events = expired.map((e) => this.event({ kind: 'signing-key-retired', kid: keyId(e) }));
+      const ok = await this.commit(head, [], expired, events);
+      if (ok) return expired.length;
+    }
+    throw new Error('signing keys changed concurrently too often; retry later');
+  }
+
+  private async create(lifetimeSec: number): Promise<SigningKey> {
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      const head = await this.readHead();
+      await this.reload();
+      const selection = selectSigningKey(this.signable(), lifetimeSec, this.nowSec(), this.rotation());
+      if (selection.choice.action === 'use') return selection.choice.key;
+      const key = generateSigningKey(selection.choice.expiry);
+      const discarded = selection.discarded.map((k) => k.expiry).filter((e) => e !== key.expiry);
+      const events = [
+        this.event({ kind: 'signing-key-created', kid: keyId(key.expiry), expiresAt: key.expiry }),
+        ...discarded.map((e) => this.event({ kind: 'signing-key-retired', kid: keyId(e) })),
+      ];
+      if (await this.commit(head, [key], discarded, events)) {
+        this.keys.set(key.expiry, { verification: key, signing: key });
+        for (const e of discarded) this.keys.delete(e);
+        this.options.log.info({ kid: keyId(key.expiry) }, 'signing key created');
+        return key;
+      }
+      this.options.log.debug('signing key set changed concurrently; reloading');
+    }
+    throw new Error('could not create a signing key: the key set kept changing concurrently');
+  }
+
+  /**
+   * One transaction: the head's mod revision is still `head` (nobody changed the key set since we
+   * read it), the new keys do not exist yet; then the key records, the removals, the new head and
+   * the events describing them.
+   */
+  private async commit(head: number, add: SigningKey[], remove: number[], events: IdentityEvent[]): Promise<boolean> {
+    let txn = this.etcd.if(this.headKey, 'Mod', '==', head);
+    for (const key of add) txn = txn.and(this.recordKey(key.expiry), 'Create', '==', 0);
+    const remaining = new Set([...this.keys.keys(), ...add.map((k) => k.expiry)]);
+    for (const e of remove) remaining.delete(e);
+    const ops = [
+      ...add.map((key) => this.etcd.put(this.recordKey(key.expiry)).value(JSON.stringify(sealSigningKey(key, this.masterKey, this.storageId(key.expiry))))),
+      ...remove.map((e) => this.etcd.delete().key(this.recordKey(e))),
+      this.etcd.put(this.headKey).value(JSON.stringify({ kids: [...remaining].sort((a, b) => a - b).map(keyId), time: new Date(this.clock()).toISOString() })),
+      ...events.map((ev) => {
+        const { key, value } = eventRecord(this.eventsPrefix, ev, this.clock());
+        return this.etcd.put(key).value(value);
+      }),
+    ];
+    const result = await txn.then(...ops).commit();
+    if (result.succeeded) this.options.onCommitted?.(events);
+    return result.succeeded;
+  }
+
+  private async readHead(): Promise<number> {
+    const res = await this.etcd.get(this.headKey).exec();
+    return res.kvs.length ? Number(res.kvs[0].mod_revision) : 0;
+  }
+
+  /** Reads every stored key at one revision and replaces the in-memory set; returns that revision. */
+  private async reload(): Promise<number> {
+    const res = await this.etcd.getAll().prefix(this.keysPrefix).exec();
+    const next = new Map<number, KeyEntry>();
+    for (const kv of res.kvs) {
+      const entry = this.parse(kv.key.toString(), kv.value.toString());
+      if (entry) next.set(entry.verification.expiry, entry);
+    }
+    this.keys = next;
+    return Number(res.header!.revision);
+  }
+
+  private apply(key: string, value: string): void {
+    const entry = this.parse(key, value);
+    if (entry) this.keys.set(entry.verification.expiry, entry);
+  }
+
+  /**
+   * A record whose private key does not open (another master key, tampering) still verifies what
+   * it signed if its public key is well formed, but never signs here.
+   */
+  private parse(key: string, value: string): KeyEntry | undefined {
+    const kid = key.slice(this.keysPrefix.length);
+    const known = this.keys.get(Number(kid));
+    try {
+      const record = JSON.parse(value) as { expiry?: unknown; publicKeyPem?: unknown };
+      if (typeof record.expiry !== 'number' || typeof record.publicKeyPem !== 'string' || keyId(record.expiry) !== kid) {
+        throw new Error('record does not name its own key id');
+      }
+      if (known?.signing) return known;
+      try {
+        const signing = openSigningKey(record, this.masterKey, this.storageId(record.expiry));
+        return { verification: signing, signing };
+      } catch (err) {
+        this.options.log.error({ kid, err: (err as Error).message }, 'signing key does not open with this master key; it will verify but not sign');
+        return { verification: verificationKeyFromPem(record.expiry, record.publicKeyPem) };
+      }
+    } catch (err) {
+      this.options.log.error({ kid, err: (err as Error).message }, 'ignoring a malformed signing key record');
+      return undefined;
+    }
+  }
+
+  private signable(): SigningKey[] {
+    const out: SigningKey[] = [];
+    for (const e of this.keys.values()) if (e.signing) out.push(e.signing);
+    return out;
+  }
+
+  private recordKey(expiry: number): string {
+    return `${this.keysPrefix}${keyId(expiry)}`;
+  }
+
+  /** The sealed private key is bound to its etcd key: copied to another record it does not open. */
+  private storageId(expiry: number): string {
+    return this.recordKey(expiry);
+  }
+
+  private rotation() {
+    return { rotationPeriodSec: this.options.rotationPeriodSec };
+  }
+
+  private nowSec(): number {
+    return Math.floor(this.clock() / 1000);
+  }
+
+  private event(e: Omit<IdentityEvent, 'time'>): IdentityEvent {
+    return { ...e, time: new Date(this.clock()).toISOString() };
+  }
+}
