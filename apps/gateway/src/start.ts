@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { NatsConnection } from 'nats';
 import { gatewaySettings } from './config';
 
@@ -13,6 +14,13 @@ import { HealthController } from './health/health.controller';
 import { probeReadiness } from './health/readiness';
 import { instrumentHttp } from './http-metrics';
 import { READINESS } from './tokens';
+import { registerCors } from './http/cors';
+import { FallbackFilter } from './http/fallback-filter';
+import { openApiDocument, registerDocs } from './http/openapi';
+import { registerRoute, sendProblem } from './http/route';
+import { problemFor } from './http/errors';
+import { gatewayError, registerCompatRoutes } from './routes/compat';
+import { v1MetadataRoutes } from './routes/v1-metadata';
 
 export type GatewayConfig = ConfigOf<typeof gatewaySettings>;
 
@@ -28,7 +36,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   const metrics = createMetrics('gateway');
   const etcd = createEtcd(config.AM_ETCD_URLS);
   const nats = ClientProxyFactory.create(natsTransport(config, 'gateway')) as ClientNats;
-  const bus = new BusClient(nats);
+  const bus = new BusClient(nats, config.AM_REQUEST_TIMEOUT);
   // Connect in the background: the gateway serves /healthz (and a 503 /readyz) while NATS is down.
   nats.connect().catch((err: Error) => log.warn({ err: err.message }, 'NATS not reachable yet'));
 
@@ -49,9 +57,27 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   })
   class GatewayModule {}
 
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, logger: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    logger: false,
+    // Errors Fastify raises before routing (e.g. a malformed percent-escape in the URL).
+    frameworkErrors: (err: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const detail = 'the URL is not validly percent-encoded';
+      if (req.url.startsWith('/v1/')) return void sendProblem(reply, problemFor('invalid-argument', detail, 'path'));
+      void reply.status(400).send(gatewayError(3, err.code === 'FST_ERR_BAD_URL' ? detail : 'bad request'));
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, { logger: new PinoNestLogger(log) });
-  instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  instrumentHttp(fastify, metrics);
+  registerCors(fastify, config.AM_CORS_ORIGINS);
+  // REST routes are plain Fastify routes declared as data (one schema for validation and OpenAPI);
+  // Nest runs the lifecycle, health and the fallback filter.
+  const v1 = v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
+  for (const spec of v1) registerRoute(fastify, spec);
+  registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
+  registerDocs(fastify, openApiDocument(v1, '1'));
+  app.useGlobalFilters(new FallbackFilter(log));
   app.enableShutdownHooks([]);
   const metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST).catch(async (err) => {
     await nats.close();

@@ -160,7 +160,7 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     const d = await bus.request(detailsContract, { credential: OPERATOR, path: 'am://data/imported', atLeast: imported.revision });
     expect(d.details.annotations.map((a) => a.data)).toEqual(['hi']);
     expect((await bus.request(detailsContract, { credential: BOB, path: ALICE })).details.path).toBe(ALICE);
-    await expect(bus.request(loadUniverseContract, { universe: { name: 'new_sample' } })).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(bus.request(loadUniverseContract, { universe: { name: 'new_sample' }, bootAllowed: true })).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(bus.request(loadUniverseContract, { universe: { name: 'nope' } })).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('data not found') });
     await expect(bus.request(loadUniverseContract, { credential: OPERATOR, universe: { text: '{"path": 1' } })).rejects.toMatchObject({ code: 'invalid-argument' });
   });

@@ -14,13 +14,14 @@ import { readUniverse } from '../metadata/universes';
  */
 export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[] {
   return [
-    handler(loadUniverseContract, async ({ credential, universe: source, operatorKey, force }) => {
+    handler(loadUniverseContract, async ({ credential, universe: source, operatorKey, force, bootAllowed }) => {
       const parsed = await readUniverse(source);
       const warnings = [...parsed.warnings.map((w) => `${w.path}: ${w.message}`), ...parsed.renumbered.map((r) => `${r.path}: duplicate ${r.tag} unique renumbered`)];
       let universe = operatorKey ? withOperatorKey(parsed.universe, operatorKey) : parsed.universe;
       const progress = (written: number, total: number) => log.info({ written, total }, 'loading universe');
       const view = await svc.view();
       if (svc.projection.empty) {
+        if (!bootAllowed) throw new UnauthenticatedError('boot is disabled on this endpoint');
         const { revision } = await svc.store.boot(universe, credentialOwner(svc, credential) ?? 'bootstrap', { onProgress: progress });
         await svc.projection.atLeast(revision).catch(() => undefined);
         return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings };

@@ -173,6 +173,8 @@ export const loadUniverseContract = contract(
     /** The ssh public key to put on am://user/the-operator (compat /bootstrap). */
     operatorKey: z.string().max(16_384).optional(),
     force: z.boolean().default(false),
+    /** Whether the front door lets this request boot an empty store (no bootstrap token configured, or it was given). */
+    bootAllowed: z.boolean().default(false),
   }),
   z.strictObject({ revision: Revision, mode: z.enum(['boot', 'import']), nodes: z.number().int(), warnings: z.array(z.string()) }),
 );

@@ -1,0 +1,252 @@
+import {
+  annotateContract,
+  checkContract,
+  createNodeContract,
+  deleteAnnotationContract,
+  deleteNodeContract,
+  detailsContract,
+  exportUniverseContract,
+  ExplanationView,
+  historyContract,
+  loadUniverseContract,
+  MetaEventView,
+  NodeDetailsView,
+  resolveCallerContract,
+  StoredAnnotation,
+  whatCanContract,
+  whoCanContract,
+  type BusClient,
+} from '@am/bus';
+import { aceJsonSchema, appliedRoleJsonSchema, InvalidArgumentError, NotFoundError, textAnnotationJsonSchema } from '@am/model';
+import { z } from 'zod';
+import { route, type RouteSpec } from '../http/route';
+
+/** `user/hpe/bu1/alice` (URL form, no scheme) → `am://user/hpe/bu1/alice`; '' → `am://`. */
+export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
+
+const Revision = z.number().int();
+const OpName = z.string().min(1).max(16);
+const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** `asOf` in a query: a revision number or an ISO 8601 instant. */
+const AsOfQuery = z
+  .string()
+  .max(64)
+  .transform((v, ctx) => {
+    if (/^\d{1,15}$/.test(v)) return { revision: Number(v) };
+    if (!Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v)) return { time: new Date(v).toISOString() };
+    ctx.addIssue({ code: 'custom', message: 'must be a revision number or an ISO 8601 time' });
+    return z.NEVER;
+  });
+const AnnotationBody = z.union([aceJsonSchema, appliedRoleJsonSchema, textAnnotationJsonSchema]);
+const NodeView = NodeDetailsView.extend({ children: z.array(z.string()), revision: Revision });
+
+export interface V1Deps {
+  bus: BusClient;
+  /** When set, booting an empty store needs `Authorization: Bearer <this token>`. */
+  bootstrapToken?: string;
+}
+
+/** The v1 REST API over the policy service: nodes, annotations, decisions, history, universes. */
+export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/v1/nodes/*',
+      summary: 'Details of a node (roles, ACEs, annotations, children), redacted for the caller',
+      tag: 'nodes',
+      pathDoc: 'path',
+      query: z.strictObject({ asOf: AsOfQuery.optional() }),
+      response: NodeView,
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, wildcard, credential, atLeast }) {
+        const r = await bus.request(detailsContract, { credential: credential!, atLeast, path: treePath(wildcard), includeChildren: true, asOf: query.asOf });
+        return { body: { ...r.details, children: r.children, revision: r.revision }, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'PUT',
+      url: '/v1/nodes/*',
+      summary: 'Create a node (a directory or a leaf)',
+      tag: 'nodes',
+      pathDoc: 'path',
+      body: z.strictObject({ kind: z.enum(['dir', 'leaf']) }),
+      response: z.object({ path: z.string(), revision: Revision }),
+      status: 201,
+      errors: [400, 401, 403, 404, 409, 503],
+      auth: true,
+      async handle({ body, wildcard, credential, atLeast }) {
+        const r = await bus.request(createNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), directory: body.kind === 'dir' });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url: '/v1/nodes/*',
+      summary: 'Delete a node (recursive=true for a non-empty directory), or one annotation at …/annotations/{tag}/{unique}',
+      tag: 'nodes',
+      pathDoc: 'path',
+      query: z.strictObject({ recursive: Bool.optional(), version: z.string().regex(/^-?\d{1,15}$/).optional() }),
+      response: z.object({ removed: z.array(z.string()).optional(), revision: Revision }),
+      errors: [400, 401, 403, 404, 409, 503],
+      auth: true,
+      async handle({ query, wildcard, credential, atLeast }) {
+        const annotation = /^(.*?)\/?annotations\/([^/]+)\/(-?\d+)$/.exec(wildcard);
+        if (annotation) {
+          const [, node, tag, unique] = annotation;
+          const expectedVersion = query.version === undefined ? undefined : Number(query.version);
+          const r = await bus.request(deleteAnnotationContract, { credential: credential!, atLeast, path: treePath(node), tag, unique, expectedVersion });
+          return { body: r, revision: r.revision };
+        }
+        if (query.version !== undefined) throw Object.assign(new InvalidArgumentError('version applies to annotations only'), { field: 'query.version' });
+        const r = await bus.request(deleteNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), recursive: query.recursive ?? false });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/nodes/*',
+      summary: 'Add or replace an annotation at …/annotations (unique + version to replace: 0 create-only, -1 unconditional, n compare-and-set)',
+      tag: 'annotations',
+      pathDoc: 'path',
+      query: z.strictObject({ force: Bool.optional() }),
+      body: AnnotationBody,
+      response: z.object({ annotation: StoredAnnotation, revision: Revision }),
+      errors: [400, 401, 403, 404, 409, 503],
+      auth: true,
+      async handle({ query, body, wildcard, credential, atLeast }) {
+        const m = /^(.*?)\/?annotations$/.exec(wildcard);
+        if (!m) throw new NotFoundError('POST /v1/nodes/{path}/annotations is the only POST under /v1/nodes');
+        const r = await bus.request(annotateContract, { credential: credential!, atLeast, path: treePath(m[1]), annotation: body, force: query.force ?? false });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/check',
+      summary: 'May the caller (or another agent) do these operations on the target? Optionally explained',
+      tag: 'decisions',
+      body: z.strictObject({
+        target: z.string(),
+        ops: z.array(OpName).min(1).max(16),
+        agent: z.string().optional(),
+        explain: z.boolean().optional(),
+        asOf: z.union([Revision, z.string()]).optional(),
+      }),
+      response: z.object({ allowed: z.boolean(), agent: z.string(), revision: Revision, explanation: ExplanationView.optional() }),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ body, credential, atLeast }) {
+        const asOf = body.asOf === undefined ? undefined : AsOfQuery.parse(String(body.asOf));
+        const r = await bus.request(checkContract, { credential: credential!, atLeast, target: body.target, ops: body.ops, agent: body.agent, explain: body.explain ?? false, asOf });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/who-can',
+      summary: 'Principals that may do an operation on a target (limited to what the caller can see)',
+      tag: 'decisions',
+      query: z.strictObject({ target: z.string(), op: OpName, under: z.string().optional() }),
+      response: z.object({ principals: z.array(z.string()), revision: Revision }),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, credential, atLeast }) {
+        const r = await bus.request(whoCanContract, { credential: credential!, atLeast, target: query.target, op: query.op, under: query.under ?? 'am://' });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/what-can',
+      summary: 'Paths on which a principal may do an operation (limited to what the caller can see)',
+      tag: 'decisions',
+      query: z.strictObject({ principal: z.string(), op: OpName, under: z.string().optional() }),
+      response: z.object({ paths: z.array(z.string()), revision: Revision }),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, credential, atLeast }) {
+        const r = await bus.request(whatCanContract, { credential: credential!, atLeast, principal: query.principal, op: query.op, under: query.under ?? 'am://' });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/history',
+      summary: 'Events on a path (and its subtree), in commit order',
+      tag: 'history',
+      query: z.strictObject({ path: z.string(), since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: z.string().regex(/^\d{1,5}$/).optional() }),
+      response: z.object({ events: z.array(MetaEventView), revision: Revision }),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, credential, atLeast }) {
+        const r = await bus.request(historyContract, {
+          credential: credential!,
+          atLeast,
+          path: query.path,
+          since: query.since === undefined ? undefined : Number(query.since),
+          subtree: query.subtree ?? false,
+          ...(query.limit ? { limit: Math.max(1, Math.min(10_000, Number(query.limit))) } : {}),
+        });
+        return { body: r, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/universe',
+      summary: 'Boot a universe into the empty store, replace the tree (force, Admin on am://), or import into it (normal permissions)',
+      tag: 'universe',
+      query: z.strictObject({ name: z.string().max(64).optional(), force: Bool.optional() }),
+      response: z.object({ mode: z.enum(['boot', 'import']), nodes: z.number().int(), revision: Revision, warnings: z.array(z.string()) }),
+      errors: [400, 401, 403, 409, 413, 503],
+      auth: false,
+      async handle({ query, credential, req }) {
+        const text = req.body === undefined || req.body === null ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+        if ((query.name === undefined) === (text === undefined)) throw Object.assign(new InvalidArgumentError('send a universe file as the body, or ?name= of a bundled one'), { field: 'body' });
+        const operatorKey = typeof req.headers['am-operator-key'] === 'string' ? req.headers['am-operator-key'] : undefined;
+        // The bootstrap token (if configured) is not a principal's credential: it only opens boot.
+        const isBootToken = bootstrapToken !== undefined && credential === bootstrapToken;
+        const r = await bus.request(
+          loadUniverseContract,
+          {
+            credential: isBootToken ? undefined : credential,
+            universe: query.name !== undefined ? { name: query.name } : { text: text! },
+            operatorKey,
+            force: query.force ?? false,
+            bootAllowed: bootstrapToken === undefined || isBootToken,
+          },
+          120_000,
+        );
+        return { body: r, revision: r.revision, status: r.mode === 'boot' ? 201 : 200 };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/universe',
+      summary: 'Export what the caller can see (universe format; invisible roles redacted)',
+      tag: 'universe',
+      query: z.strictObject({ path: z.string().optional(), asOf: AsOfQuery.optional() }),
+      response: z.object({ path: z.string(), children: z.array(z.any()).optional() }).passthrough(),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, credential, atLeast }) {
+        const r = await bus.request(exportUniverseContract, { credential: credential!, atLeast, path: query.path ?? 'am://', asOf: query.asOf });
+        return { body: r.text, revision: r.revision, contentType: 'application/json' };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/whoami',
+      summary: 'The principal the credential stands for',
+      tag: 'identity',
+      response: z.object({ principal: z.string(), via: z.enum(['credential', 'demo-identity']), revision: Revision }),
+      errors: [401, 503],
+      auth: true,
+      async handle({ credential, atLeast }) {
+        const r = await bus.request(resolveCallerContract, { credential: credential!, atLeast, accept: 'login' });
+        return { body: r, revision: r.revision };
+      },
+    }),
+  ];
+}
+
