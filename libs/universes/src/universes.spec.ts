@@ -1,0 +1,122 @@
+import { AccessEngine } from '@am/engine';
+import { ALL_OPERATIONS, Op, parseUniverse, parseUniverseText, REDACTED_ROLE, seededRandom, type Universe } from '@am/model';
+import { BUNDLED_UNIVERSES } from '@am/runtime';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { builtInUniverse, builtInUniverseText, BUILT_IN_UNIVERSES } from './index';
+
+const NOW = 1_750_000_000_000;
+const ALICE = 'am://user/hpe/bu1/alice';
+const BOB = 'am://user/hpe/bu1/bob';
+const OPERATOR = 'am://user/the-operator';
+const DEMO_GOD = 'am://user/demo-god';
+
+function load(name: string) {
+  const parsed = parseUniverse(builtInUniverse(name), { random: seededRandom(1) });
+  return { ...parsed, engine: AccessEngine.fromUniverse(parsed.universe, { random: seededRandom(2) }) };
+}
+
+const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
+const fail = (r: { ok: boolean; error?: { code: string; message: string } }) => {
+  if (r.ok) throw new Error('expected a failure');
+  return r.error!;
+};
+
+describe('built-in universes', () => {
+  it('are the bundled names of the runtime, and load without errors', () => {
+    expect(Object.keys(BUILT_IN_UNIVERSES).sort()).toEqual([...BUNDLED_UNIVERSES].sort());
+    expect(builtInUniverse('nope')).toBeUndefined();
+    // Same text every time: uniques are deterministic.
+    expect(builtInUniverseText('new_sample')).toBe(builtInUniverseText('new_sample'));
+    expect(() => parseUniverseText(builtInUniverseText('bootstrap')!)).not.toThrow();
+  });
+
+  describe('bootstrap', () => {
+    const { universe, warnings, engine } = load('bootstrap');
+    it('holds the four roots, the operator and its role; ls -r as the operator shows them all', () => {
+      expect(warnings).toEqual([]);
+      expect(universe.nodes.map((n) => n.path)).toEqual([
+        'am://',
+        'am://data',
+        'am://role',
+        'am://role/operator-admin',
+        'am://user',
+        'am://user/the-operator',
+        'am://workload',
+      ]);
+      expect(ok(engine.details(OPERATOR, 'am://', { includeChildren: true }, NOW)).children).toEqual(['am://data', 'am://role', 'am://user', 'am://workload']);
+      expect(ok(engine.details(OPERATOR, 'am://role', { includeChildren: true }, NOW)).children).toEqual(['am://role/operator-admin']);
+      expect(ok(engine.details(OPERATOR, 'am://user', { includeChildren: true }, NOW)).details.isDirectory).toBe(true);
+      expect(ok(engine.details(OPERATOR, OPERATOR, {}, NOW)).details.isDirectory).toBe(false);
+      expect(ok(engine.authenticateDemoIdentity(OPERATOR, { allowDemoIdentities: true }, NOW))).toBe(OPERATOR);
+    });
+  });
+
+  describe('new_sample', () => {
+    const { warnings, engine } = load('new_sample');
+    const children = (caller: string, p: string) => ok(engine.details(caller, p, { includeChildren: true }, NOW)).children;
+
+    it('warns only about the dangling yoyo-special role', () => {
+      expect(warnings.map((w) => w.path)).toEqual(['am://user/yoyodyne/charlie']);
+    });
+
+    it('alice sees am://user/{hpe,small}; demo-god sees all five', () => {
+      expect(children(ALICE, 'am://user')).toEqual(['am://user/hpe', 'am://user/small']);
+      expect(children(DEMO_GOD, 'am://user')).toEqual(['am://user/demo-god', 'am://user/hpe', 'am://user/small', 'am://user/the-operator', 'am://user/yoyodyne']);
+    });
+
+    it("alice's own node: her bu1-admin role, and panopticon redacted in the inherited VIEW ACL", () => {
+      const d = ok(engine.details(ALICE, ALICE, {}, NOW)).details;
+      expect(d.roles.map((r) => r.role)).toEqual(['am://role/hpe/bu1/bu1-admin']);
+      expect(d.inheritedRoles.map((r) => r.role)).toEqual(['am://role/hpe/hpe-user', 'am://role/hpe/bu1/bu1-user']);
+      expect(d.inheritedAces.find((a) => a.op === 'VIEW')?.acls[0].roles).toEqual(['am://role/hpe/hpe-user', REDACTED_ROLE]);
+      expect(d.annotations.map((a) => a.tag)).toEqual(['principal']);
+      // bob sees alice, but not which role she holds
+      expect(ok(engine.details(BOB, ALICE, {}, NOW)).details.roles.map((r) => r.role)).toEqual([REDACTED_ROLE]);
+    });
+
+    it('the yoyodyne id-plugin vouches for yoyodyne/bob, who is no demonstration identity', () => {
+      expect(ok(engine.authorizeVouch('am://workload/yoyodyne/id-plugin', 'am://user/yoyodyne/bob', NOW))).toBe('am://user/yoyodyne/bob');
+      expect(fail(engine.authenticateDemoIdentity('am://user/yoyodyne/bob', { allowDemoIdentities: true }, NOW)).message).toContain('has identity plugins');
+      expect(fail(engine.authorizeVouch('am://workload/hpe/id-plugin', 'am://user/hpe/bu1/bob', NOW)).code).toBe('not-found');
+    });
+
+    it('a principal with an ssh key cannot use the plain path', () => {
+      const e = load('new_sample').engine;
+      const put = ok(e.authorize(OPERATOR, { kind: 'put-annotation', path: OPERATOR, annotation: { tag: 'ssh-pubkey', unique: 0n, version: 0, startMillis: 0, endMillis: 0, data: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZha2UtdGVzdC1rZXktZmFrZS10ZXN0LWtleS0x me@host' } }, NOW));
+      e.apply(put);
+      expect(fail(e.authenticateDemoIdentity(OPERATOR, { allowDemoIdentities: true }, NOW)).message).toBe("am://user/the-operator has ssh key, can't use plaintext ID");
+    });
+
+    it('yoyodyne/bob gets a daos1 delegation carrying raw and ref; demo-god changes nothing', () => {
+      expect(ok(engine.authorizeDatasetCredential('am://user/yoyodyne/bob', 'am://data/yoyodyne/daos1', [], NOW))).toMatchObject({
+        kind: 'delegation',
+        roles: ['am://role/yoyodyne/daos/raw', 'am://role/yoyodyne/daos/ref'],
+      });
+      expect(fail(engine.authorize(DEMO_GOD, { kind: 'create-node', path: 'am://user/hpe/bu1/zed', directory: false }, NOW)).code).toBe('permission-denied');
+      expect(engine.isAllowed(ALICE, 'am://data/hpe/bu1/special', Op.ADMIN, NOW)).toBe(true);
+    });
+
+    // The reference sample (MIT data in fixtures/) is the yardstick: ours must decide every
+    // operation of every principal on every node the same way, and have the same tree.
+    it('decides exactly like the reference sample, for every principal, node and operation', () => {
+      const fixture = readFileSync(path.resolve(__dirname, '../../../fixtures/hpe-universes/new_sample.json'), 'utf8');
+      const reference = parseUniverseText(fixture, { renumberDuplicates: true, random: seededRandom(3) }).universe;
+      const ours = load('new_sample').universe;
+      const shape = (u: Universe) => u.nodes.map((n) => `${n.path} ${n.annotations.some((a) => a.tag === 'leaf') ? 'leaf' : 'dir'}`);
+      expect(shape(ours)).toEqual(shape(reference));
+      const ref = AccessEngine.fromUniverse(reference, { random: seededRandom(4) });
+      const paths = ours.nodes.map((n) => n.path);
+      const agents = paths.filter((p) => p.startsWith('am://user/') || p.startsWith('am://workload/'));
+      const differences: string[] = [];
+      for (const agent of agents)
+        for (const target of paths)
+          for (const op of ALL_OPERATIONS)
+            if (engine.isAllowed(agent, target, op, NOW) !== ref.isAllowed(agent, target, op, NOW)) differences.push(`${agent} ${op} ${target}`);
+      expect(differences).toEqual([]);
+    });
+  });
+});
