@@ -1,0 +1,75 @@
+// REST POST /v1/check and GET /v1/nodes/... through the gateway (NATS → policy → engine) against
+// a bare Fastify server answering the same routes, in the same run (autocannon, 64 connections).
+import { TestInfra, freePort, launch, waitFor } from '@am/testing';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { autocannon, type LoadResult } from './support/load';
+
+const SECONDS = 8;
+const CONNECTIONS = 64;
+const ALICE = 'am://user/hpe/bu1/alice';
+
+async function main() {
+  const infra = await TestInfra.start();
+  const barePort = await freePort();
+  const bare = fork(join(__dirname, 'support', 'bare-fastify.js'), [String(barePort)], { stdio: 'ignore' });
+  try {
+    const gatewayPort = await freePort();
+    const app = (name: string, extra: Record<string, string>) =>
+      launch(process.execPath, [join(__dirname, '..', 'apps', name, 'src', 'main.js')], {
+        logFile: join(infra.dir, `${name}.log`),
+        env: { PATH: process.env.PATH, ...infra.env(name as 'policy', { AM_LOG_LEVEL: 'warn', ...extra }) },
+      });
+    const policy = app('policy', { AM_BOOT_UNIVERSE: 'new_sample' });
+    const gateway = app('gateway', { AM_GATEWAY_PORT: String(gatewayPort) });
+    await new Promise((resolve) => bare.once('message', resolve));
+    const gw = `http://127.0.0.1:${gatewayPort}`;
+    const base = `http://127.0.0.1:${barePort}`;
+    const auth = { authorization: `Bearer ${ALICE}`, 'content-type': 'application/json' };
+    await waitFor('gateway and policy', async () => (await fetch(`${gw}/v1/nodes/user/hpe/bu1/alice`, { headers: auth })).ok, 30_000);
+
+    const check = { method: 'POST', body: JSON.stringify({ target: 'am://user/hpe/bu1/bob', ops: ['VIEW'] }), headers: auth };
+    const node = { headers: auth };
+    const run = async (url: string, opts: object) => {
+      await autocannon(url, { connections: CONNECTIONS, seconds: 2, ...opts });
+      return autocannon(url, { connections: CONNECTIONS, seconds: SECONDS, ...opts });
+    };
+    const results: Record<string, LoadResult> = {
+      'check gateway': await run(`${gw}/v1/check`, check),
+      'check bare': await run(`${base}/v1/check`, check),
+      'node gateway': await run(`${gw}/v1/nodes/user/hpe/bu1/alice`, node),
+      'node bare': await run(`${base}/v1/nodes/user/hpe/bu1/alice`, node),
+    };
+    for (const [name, r] of Object.entries(results)) if (r.errors) throw new Error(`${name}: ${r.errors} errors`);
+    await gateway.stop();
+    await policy.stop();
+    const m = (name: string, r: LoadResult) => [
+      { name: `${name} requests/s`, value: r.rps, unit: 'req/s' },
+      { name: `${name} p50`, value: r.p50ms, unit: 'ms' },
+      { name: `${name} p99`, value: r.p99ms, unit: 'ms' },
+    ];
+    console.log(
+      JSON.stringify({
+        title: `REST v1 through the gateway vs bare Fastify (new_sample, autocannon ${CONNECTIONS} connections, ${SECONDS} s each)`,
+        metrics: [
+          ...m('POST /v1/check gateway', results['check gateway']),
+          ...m('POST /v1/check bare', results['check bare']),
+          { name: 'check gateway / bare ratio', value: results['check gateway'].rps / results['check bare'].rps, unit: '' },
+          ...m('GET /v1/nodes/… gateway', results['node gateway']),
+          ...m('GET /v1/nodes/… bare', results['node bare']),
+          { name: 'nodes gateway / bare ratio', value: results['node gateway'].rps / results['node bare'].rps, unit: '' },
+        ],
+        notes:
+          'Caller: a demonstration identity (alice). Gateway and policy are separate processes (one each), with etcd, NATS, the bare server and the load generator on the same 2 cores; the gateway path includes a NATS request/reply to policy and the decision.',
+      }),
+    );
+  } finally {
+    bare.kill('SIGTERM');
+    await infra.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
