@@ -1,10 +1,19 @@
 import { CachingCredentialVerifier, InvalidCredentialError, type AcceptedKind, type CredentialClaims, type VerificationKeyLookup } from '@am/crypto';
 import { unwrap, type AccessEngine } from '@am/engine';
 import { UnauthenticatedError } from '@am/model';
+import { CertificateCredentialVerifier, isCertificateCredential, rejectionMessage, type CertificateVerifier } from './certificate-credential';
 
 export interface CallerSettings {
   /** access-model §8.2: accept a bare principal path as the credential (demos only). */
   allowDemoIdentities: boolean;
+  /**
+   * Accept `x509:<base64 DER>` certificate credentials, verified with this (a live `PkiView`):
+   * chain to the PKI or a trusted external CA (or a pinned certificate), EKU clientAuth, validity,
+   * not revoked, mapped to a principal. Without it certificate credentials authenticate nobody.
+   */
+  certificates?: CertificateVerifier;
+  /** Who may attest certificate credentials (the gateway's TLS principal, GATEWAY_TLS_PRINCIPAL in @am/bus). */
+  certificateAttestor?: string;
 }
 
 export interface ResolvedCaller {
@@ -12,6 +21,8 @@ export interface ResolvedCaller {
   /** How the caller proved itself. */
   via: 'credential' | 'demo-identity';
   claims?: CredentialClaims;
+  /** For a client certificate: its SHA-256 fingerprint, serial and the anchor it chained to. */
+  certificate?: { fingerprint: string; serial: string; anchor: string };
 }
 
 /** Three base64url segments: anything else is not a JWT and is tried as a principal path. */
@@ -29,6 +40,7 @@ export function looksLikeJwt(credential: string): boolean {
  */
 export class CallerResolver {
   private readonly cache: CachingCredentialVerifier;
+  private readonly certificates?: CertificateCredentialVerifier;
 
   constructor(
     private readonly engine: () => AccessEngine,
@@ -37,11 +49,15 @@ export class CallerResolver {
     cacheEntries?: number,
   ) {
     this.cache = new CachingCredentialVerifier({ maxEntries: cacheEntries });
+    if (settings.certificates && settings.certificateAttestor) {
+      this.certificates = new CertificateCredentialVerifier(settings.certificates, settings.certificateAttestor, cacheEntries);
+    }
   }
 
   /** `nowMs` in Unix ms; `accept` is 'login' for callers (a delegation credential is not a login). */
   resolve(credential: string, nowMs: number, accept: AcceptedKind = 'login'): ResolvedCaller {
     if (typeof credential !== 'string' || credential.trim() === '') throw new UnauthenticatedError('missing credential');
+    if (isCertificateCredential(credential)) return this.resolveCertificate(credential, nowMs, accept);
     if (!looksLikeJwt(credential)) {
       const principal = unwrap(this.engine().authenticateDemoIdentity(credential, this.settings, nowMs));
       return { principal, via: 'demo-identity' };
@@ -56,5 +72,16 @@ export class CallerResolver {
     // §8.3 step 8: a credential for a principal that has since been removed authenticates nobody.
     if (!this.engine().has(claims.id)) throw new UnauthenticatedError(`${claims.id} not found`);
     return { principal: claims.id, via: 'credential', claims };
+  }
+
+  /** A client certificate is a login: verified live (revocations included) and mapped to a principal that must exist. */
+  private resolveCertificate(credential: string, nowMs: number, accept: AcceptedKind): ResolvedCaller {
+    if (!this.certificates) throw new UnauthenticatedError('client certificates are not accepted by this service');
+    if (accept === 'delegation') throw new UnauthenticatedError('a client certificate is not a delegation credential');
+    const v = this.certificates.verify(credential, nowMs);
+    if (!v.ok) throw new UnauthenticatedError(rejectionMessage(v));
+    // The §8.3 step 8 analogue: a certificate for a principal not (or no longer) in the tree authenticates nobody.
+    if (!this.engine().has(v.principal)) throw new UnauthenticatedError(`${v.principal} not found`);
+    return { principal: v.principal, via: 'credential', certificate: { fingerprint: v.certificate.fingerprint256, serial: v.certificate.serialHex, anchor: v.anchor } };
   }
 }

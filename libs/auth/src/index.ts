@@ -1,2 +1,3 @@
 export * from './caller-resolver';
 export * from './signing-key-directory';
+export * from './certificate-credential';
