@@ -112,6 +112,21 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await call('GET', '/v1/nodes/user', { as: OPERATOR })).status).toBe(200);
   });
 
+  it('credentials: a plugin vouches, the JWT authenticates at the gateway, validates, and its key is in the JWKS', async () => {
+    const bob = 'am://user/yoyodyne/bob';
+    const vouched = await call('POST', '/v1/credentials/vouch', { as: 'am://workload/yoyodyne/id-plugin', body: { principal: bob } });
+    expect(vouched.status).toBe(200);
+    expect(vouched.json).toMatchObject({ principal: bob, credential: expect.stringMatching(/^eyJ/) });
+    expect((await call('GET', '/v1/whoami', { as: vouched.json.credential })).json).toMatchObject({ principal: bob, via: 'credential' });
+    expect((await call('POST', '/v1/credentials/validate', { body: { credential: vouched.json.credential } })).json).toMatchObject({ valid: true, kind: 'login', claims: { id: bob } });
+    const tampered = vouched.json.credential.slice(0, -4) + (vouched.json.credential.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expectProblem(await call('GET', '/v1/whoami', { as: tampered }), 401);
+    expectProblem(await call('POST', '/v1/credentials/vouch', { as: ALICE, body: { principal: BOB } }), 403);
+    const jwks = (await call('GET', '/.well-known/jwks.json')).json;
+    const kid = JSON.parse(Buffer.from(vouched.json.credential.split('.')[0], 'base64url').toString()).kid;
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(kid);
+  });
+
   it('serves an OpenAPI 3.1 document that validates and covers every v1 route, and interactive docs', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
@@ -127,7 +142,7 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
         expect(`${method} ${path}`).toMatch(/^(get|put|post|delete) \/v1\//);
       }
     }
-    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami'];
+    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami', 'post /v1/credentials/vouch', 'post /v1/credentials/validate', 'post /v1/credentials/delegation'];
     const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(documented.sort()).toEqual(served.sort());
     const docs = await call('GET', '/docs');

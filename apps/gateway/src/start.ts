@@ -20,6 +20,7 @@ import { openApiDocument, registerDocs } from './http/openapi';
 import { registerRoute, sendProblem } from './http/route';
 import { problemFor } from './http/errors';
 import { gatewayError, registerCompatRoutes } from './routes/compat';
+import { v1IdentityRoutes, registerJwks } from './routes/v1-identity';
 import { v1MetadataRoutes } from './routes/v1-metadata';
 
 export type GatewayConfig = ConfigOf<typeof gatewaySettings>;
@@ -73,9 +74,10 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   registerCors(fastify, config.AM_CORS_ORIGINS);
   // REST routes are plain Fastify routes declared as data (one schema for validation and OpenAPI);
   // Nest runs the lifecycle, health and the fallback filter.
-  const v1 = v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
+  const v1 = [...v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN }), ...v1IdentityRoutes(bus)];
   for (const spec of v1) registerRoute(fastify, spec);
   registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
+  registerJwks(fastify, bus);
   registerDocs(fastify, openApiDocument(v1, '1'));
   app.useGlobalFilters(new FallbackFilter(log));
   app.enableShutdownHooks([]);
