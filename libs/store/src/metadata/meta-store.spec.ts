@@ -53,6 +53,13 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     expect(exportUniverseText((await store.snapshot()).universe)).toBe(exportUniverseText(universe));
   });
 
+  it('imports the reference bootstrap universe too, and export(import(x)) == x', async () => {
+    const other = new MetaStore(etcd, '/bootstrap-fixture/');
+    const universe = fixture('bootstrap');
+    await other.boot(universe, 'test');
+    expect(exportUniverseText((await other.snapshot()).universe)).toBe(exportUniverseText(universe));
+  });
+
   it('commits an approved change with its event, and a second projection sees it with a consistency token', async () => {
     const a = await project();
     const b = await project();
