@@ -14,11 +14,16 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** What the policy service boots into the empty store (default new_sample; `none` leaves it empty). */
+  bootUniverse?: string;
+}
+
 /** The whole system in this process: real etcd and NATS, the three backends, then the gateway. */
-export async function startStack(): Promise<TestStack> {
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const infra = await TestInfra.start();
   try {
-    const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: 'new_sample' }))));
+    const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: options.bootUniverse ?? 'new_sample' }))));
     const started = [
       policy,
       infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity')))),

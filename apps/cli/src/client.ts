@@ -1,0 +1,122 @@
+import { CliError } from './errors';
+
+export interface RequestOptions {
+  /** Query parameters; undefined values are left out, arrays repeat the parameter. */
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  /** Raw body text (sent as application/json). */
+  text?: string;
+  headers?: Record<string, string>;
+  /** Send the caller's credential (default true when one is known). */
+  auth?: boolean;
+  /** Query parameters whose values are credentials (masked in -v output). */
+  secretQuery?: string[];
+}
+
+export interface GatewayResponse<T> {
+  status: number;
+  body: T;
+  text: string;
+  revision?: number;
+}
+
+export interface GatewayOptions {
+  baseUrl: string;
+  credential?: string;
+  verbose?: (line: string) => void;
+  fetch: typeof fetch;
+  timeoutMs?: number;
+}
+
+const WRITE_METHODS = new Set(['PUT', 'POST', 'DELETE']);
+
+/** Shows that a credential was sent without showing it: its first characters and length. */
+export function mask(credential: string): string {
+  const shown = credential.startsWith('am://') ? 'am://' : credential.slice(0, 4);
+  return `${shown}…(${credential.length} chars)`;
+}
+
+/**
+ * The gateway as the CLI sees it: one base URL, the caller's credential as a Bearer token, and
+ * read-your-writes within one invocation — after a write, later requests carry its revision as
+ * `AM-Consistency`, so the gateway answers from state at least that new.
+ */
+export class Gateway {
+  /** Revision of the last write this invocation made. */
+  lastWrite?: number;
+
+  constructor(private readonly opts: GatewayOptions) {}
+
+  get hasCredential(): boolean {
+    return !!this.opts.credential;
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<GatewayResponse<T>> {
+    const url = new URL(this.opts.baseUrl.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const credential = options.auth === false ? undefined : this.opts.credential;
+    if (credential) headers.authorization = `Bearer ${credential}`;
+    if (this.lastWrite !== undefined) headers['am-consistency'] = String(this.lastWrite);
+    let payload: string | undefined = options.text;
+    if (options.body !== undefined) payload = JSON.stringify(options.body);
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+
+    if (this.opts.verbose) this.describe(method, url, headers, payload, options.secretQuery ?? []);
+    let res: Response;
+    try {
+      res = await this.opts.fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 130_000) });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const why = e.cause?.code ?? e.cause?.message ?? e.message;
+      throw new CliError(`cannot reach the gateway at ${this.opts.baseUrl}: ${why}`);
+    }
+    const text = await res.text();
+    const revisionHeader = res.headers.get('am-revision');
+    const revision = revisionHeader && /^\d+$/.test(revisionHeader) ? Number(revisionHeader) : undefined;
+    this.opts.verbose?.(`< ${res.status} ${res.statusText}${revision === undefined ? '' : ` (AM-Revision ${revision})`}`);
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) throw new CliError(problemText(res, body, text, method, url.pathname));
+    if (WRITE_METHODS.has(method) && revision !== undefined) this.lastWrite = Math.max(this.lastWrite ?? 0, revision);
+    return { status: res.status, body: body as T, text, revision };
+  }
+
+  private describe(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, secretQuery: string[]): void {
+    const shown = new URL(url);
+    for (const name of secretQuery) {
+      const v = shown.searchParams.get(name);
+      if (v !== null) shown.searchParams.set(name, mask(v));
+    }
+    const log = this.opts.verbose!;
+    log(`> ${method} ${shown.toString()}`);
+    for (const [k, v] of Object.entries(headers)) log(`> ${k}: ${k === 'authorization' ? `Bearer ${mask(v.slice('Bearer '.length))}` : v}`);
+    if (payload !== undefined) log(`> ${payload.length > 500 ? `${payload.slice(0, 500)}… (${payload.length} bytes)` : payload}`);
+  }
+}
+
+/** One line for a failed request: the problem's detail, else whatever message the body has. */
+function problemText(res: Response, body: unknown, text: string, method: string, path: string): string {
+  const b = (body ?? {}) as { detail?: unknown; message?: unknown; title?: unknown };
+  const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+  if (typeof b.detail === 'string' && b.detail) return oneLine(b.detail);
+  if (typeof b.message === 'string' && b.message) return oneLine(b.message);
+  if (typeof b.title === 'string' && b.title) return oneLine(b.title);
+  if (res.status === 404) return `${method} ${path}: not served by this gateway (HTTP 404)`;
+  const snippet = oneLine(text).slice(0, 200);
+  return `HTTP ${res.status} ${res.statusText}${snippet ? `: ${snippet}` : ''}`;
+}
+
+/** The body of a reference-compatible route: `{..., error: {error, message}}` (compat-rest §3.2). */
+export function compatError(body: unknown): string | undefined {
+  const status = (body as { error?: { error?: number; message?: string } } | undefined)?.error;
+  if (status && status.error !== 0) return status.message || 'request failed';
+  return undefined;
+}

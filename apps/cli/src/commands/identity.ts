@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { compatError } from '../client';
+import type { Context } from '../context';
+import { examples } from '../context';
+import { CliError } from '../errors';
+import { list, treePath } from '../paths';
+
+/** Sorts object members recursively (the reference prints `validate` that way). */
+const sorted = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+
+export function registerIdentityCommands(program: Command, ctx: () => Context): void {
+  examples(
+    program
+      .command('vouch')
+      .description('get a credential for a principal you may vouch for (an identity plugin vouching for its users)')
+      .argument('<principal>', 'the principal path, e.g. am://user/yoyodyne/bob'),
+    'AM_USER=@plugin_cred am vouch am://user/yoyodyne/bob > bob_cred',
+    'AM_USER=@bob_cred am ls am://user',
+  ).action(async (arg: string) => {
+    const c = ctx();
+    const path = treePath(arg);
+    const gw = await c.gateway();
+    const r = await gw.request<{ credential?: string }>('GET', '/credential', { query: { path } });
+    const failure = compatError(r.body);
+    if (failure || !r.body?.credential) throw new CliError(`${path}: ${failure ?? 'no credential in the answer'}`);
+    c.print(r.body.credential);
+  });
+
+  examples(
+    program
+      .command('delegate')
+      .description('get a credential for a dataset (a delegation credential carrying your delegated roles, or the provider\'s)')
+      .argument('<dataset>', 'the dataset path')
+      .option('--op <ops>', 'operations the credential is for, comma-separated (default: only View is needed)', list),
+    'AM_USER=@bob_cred am delegate am://data/yoyodyne/daos1',
+    'am delegate am://data/yoyodyne/daos1 --op READ',
+  ).action(async (arg: string, o: { op?: string[] }) => {
+    const c = ctx();
+    const path = treePath(arg);
+    const gw = await c.gateway();
+    const r = await gw.request('GET', '/datasetcredential', { query: { path, operations: (o.op ?? []).map((op) => op.toUpperCase()) } });
+    const failure = compatError(r.body);
+    if (failure) throw new CliError(`${path}: ${failure}`);
+    c.json(r.body);
+  });
+
+  examples(
+    program
+      .command('validate')
+      .description('check a credential\'s signature and times and show its claims (exit 1 when not valid)')
+      .option('-c, --credential <credential>', 'the credential (default: yours, from AM_USER or --user)'),
+    'am validate -c "$(cat bob_cred)"',
+    'AM_USER=@bob_cred am validate',
+  ).action(async (o: { credential?: string }) => {
+    const c = ctx();
+    const gw = await c.gateway(false);
+    const credential = o.credential?.trim() || (await c.userCredential());
+    if (!credential) throw new CliError('give the credential to check with -c/--credential');
+    const r = await gw.request<{ valid?: boolean }>('GET', '/validate', { query: { credential }, secretQuery: ['credential'] });
+    c.json(sorted(r.body));
+    if (!r.body?.valid) throw new CliError(`credential is not valid: ${compatError(r.body) ?? 'invalid credential'}`);
+  });
+
+  examples(
+    program.command('signing-keys').description('the public keys that verify credentials, by expiry (Unix seconds)'),
+    'am signing-keys',
+  ).action(async () => {
+    const c = ctx();
+    const gw = await c.gateway(false);
+    const r = await gw.request<{ keys?: Record<string, string> }>('GET', '/signingkeys');
+    const failure = compatError(r.body);
+    if (failure) throw new CliError(failure);
+    c.json({ keys: r.body?.keys ?? {} });
+  });
+
+  examples(
+    program.command('whoami').description('the principal your credential stands for, and how it was recognised'),
+    'am whoami',
+    'AM_USER=am://user/hpe/bu1/alice am --output table whoami',
+  ).action(async () => {
+    const c = ctx();
+    const gw = await c.gateway();
+    const r = await gw.request<{ principal: string; via: string; revision: number }>('GET', '/v1/whoami');
+    if (c.output === 'table') c.print(`${r.body.principal} (${r.body.via})`);
+    else c.json(r.body);
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The walkthrough of compat-rest §6.13 through the `am` CLI (runCli, in process) against the
+ * real stack, starting from an empty store: steps 1, 2, 5, the plugin flow of step 6, and step 3
+ * (the ssh key) last, since after it the operator can no longer use the plain path.
+ */
+import { runCli } from '@apps/cli';
+import { startStack, type TestStack } from './stack';
+
+const OPERATOR = 'am://user/the-operator';
+const ALICE = 'am://user/hpe/bu1/alice';
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHdhbGt0aHJvdWdoLXRlc3Qta2V5LW5vdC1yZWFsLTAx walkthrough@test';
+
+describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
+  let stack: TestStack;
+  /** `am ...` as `user`; returns the exit status and what it printed. */
+  const am = async (user: string | undefined, ...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const env: NodeJS.ProcessEnv = { ACCESS_MANAGER_URL: stack.gatewayUrl, ...(user ? { AM_USER: user } : {}) };
+    const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env, fetch });
+    return { code, out, err, json: () => JSON.parse(out) };
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ bootUniverse: 'none' });
+  });
+  afterAll(() => stack?.stop());
+
+  it('1–2: boot bootstrap into the empty store; the operator lists the whole tree', async () => {
+    expect(await am(OPERATOR, 'boot', 'bootstrap')).toMatchObject({ code: 0, out: 'Loaded bootstrap\n' });
+    const again = await am(OPERATOR, 'boot', 'bootstrap');
+    expect(again.code).toBe(1);
+    expect(again.err).toBe('Error: error loading "bootstrap": data already exists (use --force to replace the tree, or --import to merge into it)\n');
+
+    const ls = await am(OPERATOR, 'ls', '-r', 'am://');
+    expect(ls.code).toBe(0);
+    expect(ls.json()).toEqual({
+      path: 'am://',
+      children: [
+        { path: 'am://data' },
+        { path: 'am://role', children: [{ path: 'am://role/operator-admin' }] },
+        { path: 'am://user', children: [{ path: OPERATOR }] },
+        { path: 'am://workload' },
+      ],
+    });
+    expect(ls.out).toContain('\n   "path": "am://",'.slice(1)); // 3-space indentation, as the reference
+  });
+
+  it('5: reload new_sample; alice sees am://user/{hpe,small}, demo-god all five; ls -l shows a redacted role', async () => {
+    const boot = await am(OPERATOR, 'boot', 'new_sample', '--force');
+    expect(boot).toMatchObject({ code: 0, out: 'Loaded new_sample\n' });
+
+    expect((await am(ALICE, 'ls', 'am://user')).json()).toEqual({ path: 'am://user', children: [{ path: 'am://user/hpe' }, { path: 'am://user/small' }] });
+    const god = await am('am://user/demo-god', 'ls', 'am://user');
+    expect(god.json().children.map((c: { path: string }) => c.path)).toEqual([
+      'am://user/demo-god',
+      'am://user/hpe',
+      'am://user/small',
+      OPERATOR,
+      'am://user/yoyodyne',
+    ]);
+
+    const long = await am(ALICE, 'ls', '-l', '-d', ALICE);
+    expect(long.code).toBe(0);
+    const details = long.json().Details;
+    expect(details.roles).toEqual([{ role: 'am://role/hpe/bu1/bu1-admin', tag: 'applied-role', unique: expect.any(Number), version: 1 }]);
+    expect(details.inheritedAces.find((a: { op: string }) => a.op === 'VIEW').acls[0].roles).toEqual(['am://role/hpe/hpe-user', '## Redacted role ##']);
+    expect(details).not.toHaveProperty('aces'); // empty members are left out, as the reference prints them
+    const table = await am(ALICE, '--output', 'table', 'ls', '-l', '-d', ALICE);
+    expect(table.out).toContain('## Redacted role ##');
+  });
+
+  it('alice administers bu1 through the CLI: mk, chrole, check, history, rm', async () => {
+    expect((await am(ALICE, 'mk', 'am://user/hpe/bu1/tom')).out).toBe('Created am://user/hpe/bu1/tom\n');
+    expect((await am(ALICE, 'chrole', 'am://user/hpe/bu1/tom', '-a', 'am://role/hpe/bu1/bu1-query')).out).toBe('Added role am://role/hpe/bu1/bu1-query\n');
+    const check = await am(ALICE, 'check', 'READ', 'am://data/hpe/bu1/hot-data', '--agent', 'am://user/hpe/bu1/tom');
+    expect(check).toMatchObject({ code: 0 });
+    expect(check.json()).toMatchObject({ allowed: true, agent: 'am://user/hpe/bu1/tom' });
+    const denied = await am('am://user/hpe/bu1/bob', 'check', 'READ', 'am://data/hpe/bu1/hot-data');
+    expect(denied.code).toBe(3);
+    expect(denied.err).toBe('Error: not allowed: am://user/hpe/bu1/bob may not READ on am://data/hpe/bu1/hot-data\n');
+    const history = await am(ALICE, 'history', 'am://user/hpe/bu1/tom');
+    const kinds = history.json().events.map((e: { kind: string }) => e.kind);
+    expect(kinds.filter((k: string) => k !== 'boot' && k !== 'import')).toEqual(['create-node', 'put-annotation']);
+    expect((await am(ALICE, 'rm', 'am://user/hpe/bu1/tom')).code).toBe(0);
+    const gone = await am(ALICE, 'ls', 'am://user/hpe/bu1/tom');
+    expect(gone.code).toBe(1);
+    expect(gone.err).toMatch(/^Error: .*not found.*\n$/);
+  });
+
+  it('6: the yoyodyne plugin vouches for bob, whose credential lists am://user as {small, yoyodyne}', async () => {
+    const vouched = await am('am://workload/yoyodyne/id-plugin', 'vouch', 'am://user/yoyodyne/bob');
+    expect(vouched.code).toBe(0);
+    const credential = vouched.out.trim();
+    expect(credential.split('.')).toHaveLength(3);
+    expect((await am(credential, 'ls', 'am://user')).json().children).toEqual([{ path: 'am://user/small' }, { path: 'am://user/yoyodyne' }]);
+    const plain = await am('am://user/yoyodyne/bob', 'ls', 'am://user');
+    expect(plain.err).toContain("am://user/yoyodyne/bob has identity plugins, can't use plaintext ID");
+  });
+
+  it('3: once the operator has an ssh key, the plain path is refused', async () => {
+    expect(await am(OPERATOR, 'annotate', OPERATOR, `ssh-pubkey=${KEY}`)).toMatchObject({ code: 0, out: '' });
+    const refused = await am(OPERATOR, 'ls', 'am://');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe('');
+    expect(refused.err).toBe("Error: am://user/the-operator has ssh key, can't use plaintext ID\n");
+  });
+});
