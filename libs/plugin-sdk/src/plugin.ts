@@ -1,0 +1,155 @@
+import { describeIssues, envelopeSchema, unwrapEnvelope, vouchContract, type Envelope, type IssuedCredential } from '@am/bus';
+import { InternalError, UnauthenticatedError, UnavailableError } from '@am/model';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { fetchSshCredential, type SshLogin } from './ssh-login';
+
+/** Where plugins receive replies; their NATS user may subscribe to nothing else (libs/testing SERVICE_PERMISSIONS). */
+export const DEFAULT_PLUGIN_INBOX_PREFIX = '_INBOX.plugin';
+
+export interface PluginOptions {
+  nats: {
+    servers: string | string[];
+    user: string;
+    password: string;
+    /** Must lie inside what the NATS user may subscribe to (default `_INBOX.plugin`). */
+    inboxPrefix?: string;
+  };
+  /** How the plugin proves who it is: a credential it was given, or an ssh key it logs in with. */
+  identity: { credential: string } | { ssh: SshLogin };
+  /** Refresh the plugin's own (ssh-obtained) credential this long before it expires. Default 5 min. */
+  refreshMarginSec?: number;
+  requestTimeoutMs?: number;
+  /** Unix milliseconds. */
+  clock?: () => number;
+}
+
+/** The request could not reach the identity service (NATS down, nobody answering, timeout). */
+export class PluginUnavailableError extends UnavailableError {}
+
+const codec = JSONCodec();
+const anyEnvelope = envelopeSchema(z.unknown());
+/** What the Nest NATS server answers: the handler's envelope in `response`, or a transport-level `err`. */
+const NestReply = z.object({ response: z.unknown().optional(), err: z.unknown().optional() });
+
+/**
+ * An identity plugin's connection to the Access Manager (access-model §8.5): the plugin
+ * authenticates a user by its own means, then asks identity over NATS for a credential for that
+ * user's principal with its own credential as caller (`vouch`). Errors are the Access Manager's
+ * typed errors (UnauthenticatedError, NotFoundError, PermissionDeniedError, InvalidArgumentError)
+ * or PluginUnavailableError. NATS reconnects by itself; the plugin's own credential is renewed
+ * through the ssh endpoint before it expires and once more when identity refuses it.
+ */
+export class IdentityPlugin {
+  private own?: { credential: string; expiresAt?: number };
+  private refreshing?: Promise<string>;
+  private readonly clock: () => number;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: PluginOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    if ('credential' in options.identity) this.own = { credential: options.identity.credential.trim(), expiresAt: expiryOf(options.identity.credential) };
+  }
+
+  static async connect(options: PluginOptions): Promise<IdentityPlugin> {
+    const nc = await connect({
+      servers: options.nats.servers,
+      user: options.nats.user,
+      pass: options.nats.password,
+      inboxPrefix: options.nats.inboxPrefix ?? DEFAULT_PLUGIN_INBOX_PREFIX,
+      name: `identity-plugin ${options.nats.user}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    const plugin = new IdentityPlugin(nc, options);
+    try {
+      await plugin.credential();
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+    return plugin;
+  }
+
+  /** The plugin's own credential, renewed by ssh when it is about to expire. */
+  async credential(): Promise<string> {
+    const margin = (this.options.refreshMarginSec ?? 300) * 1000;
+    if (this.own && (this.own.expiresAt === undefined || this.own.expiresAt * 1000 - margin > this.clock())) return this.own.credential;
+    if (!('ssh' in this.options.identity)) {
+      if (this.own) return this.own.credential; // cannot renew a given credential: use it until identity refuses it
+      throw new UnauthenticatedError('the plugin has no credential');
+    }
+    return this.refresh();
+  }
+
+  /** A login credential for `principal`, if this plugin may vouch for it (View + VOUCHFOR). */
+  async vouch(principal: string): Promise<IssuedCredential> {
+    try {
+      return await this.request(await this.credential(), principal);
+    } catch (err) {
+      // Our own credential may have been refused (expired early, key retired): renew once by ssh.
+      if (!(err instanceof UnauthenticatedError) || !('ssh' in this.options.identity)) throw err;
+      return this.request(await this.refresh(), principal);
+    }
+  }
+
+  /** The subject is closed to every other request: the plugin's NATS user may publish nowhere else. */
+  private async request(credential: string, principal: string): Promise<IssuedCredential> {
+    const body = vouchContract.request.parse({ credential, principal });
+    let raw: unknown;
+    try {
+      const msg = await this.nc.request(vouchContract.subject, codec.encode({ pattern: vouchContract.subject, data: body, id: randomUUID() }), {
+        timeout: this.options.requestTimeoutMs ?? 5000,
+      });
+      raw = codec.decode(msg.data);
+    } catch (err) {
+      throw new PluginUnavailableError(`${vouchContract.subject} unavailable: ${(err as Error).message}`);
+    }
+    const reply = NestReply.safeParse(raw);
+    if (!reply.success || reply.data.err !== undefined) throw new PluginUnavailableError(`${vouchContract.subject} unavailable: ${JSON.stringify(reply.success ? reply.data.err : raw)}`);
+    const envelope = anyEnvelope.safeParse(reply.data.response);
+    if (!envelope.success) throw new InternalError(`${vouchContract.subject} answered outside its contract: ${describeIssues(envelope.error)}`);
+    const value = unwrapEnvelope(vouchContract.subject, envelope.data as Envelope<unknown>);
+    const parsed = vouchContract.reply.safeParse(value);
+    if (!parsed.success) throw new InternalError(`${vouchContract.subject} answered outside its contract: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  }
+
+  private refresh(): Promise<string> {
+    const identity = this.options.identity;
+    if (!('ssh' in identity)) return Promise.reject(new UnauthenticatedError('the plugin credential was refused and cannot be renewed'));
+    this.refreshing ??= fetchSshCredential(identity.ssh)
+      .then((credential) => {
+        this.own = { credential, expiresAt: expiryOf(credential) };
+        return credential;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /** Resolves when NATS is closed (by close() or for good). */
+  get closed(): Promise<void | Error> {
+    return this.nc.closed();
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** The `exp` claim of a JWT, read without verification (only to schedule renewal); undefined for a principal path. */
+export function expiryOf(credential: string): number | undefined {
+  const payload = credential.trim().split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
