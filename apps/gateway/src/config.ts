@@ -1,4 +1,5 @@
 import { commonSettings, duration, host, port, setting } from '@am/runtime';
+import { tlsSettings } from './tls/settings';
 import { z } from 'zod';
 
 export const gatewaySettings = {
@@ -13,4 +14,5 @@ export const gatewaySettings = {
     'origins allowed by CORS, comma-separated (* = any); empty = no CORS',
     { default: '' },
   ),
+  ...tlsSettings,
 } as const;

@@ -1,6 +1,7 @@
 import { BusClient, natsTransport } from '@am/bus';
 import { createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
-import { createEtcd } from '@am/store';
+import { PkiView } from '@am/pki-state';
+import { createEtcd, KeyLayout } from '@am/store';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
@@ -22,6 +23,9 @@ import { problemFor } from './http/errors';
 import { gatewayError, registerCompatRoutes } from './routes/compat';
 import { v1IdentityRoutes, registerJwks } from './routes/v1-identity';
 import { v1MetadataRoutes } from './routes/v1-metadata';
+import { v1PkiRoutes } from './routes/v1-pki';
+import { registerClientCertificateAuth } from './tls/client-auth';
+import { GatewayTls } from './tls/listener';
 
 export type GatewayConfig = ConfigOf<typeof gatewaySettings>;
 
@@ -40,6 +44,24 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   const bus = new BusClient(nats, config.AM_REQUEST_TIMEOUT);
   // Connect in the background: the gateway serves /healthz (and a 503 /readyz) while NATS is down.
   nats.connect().catch((err: Error) => log.warn({ err: err.message }, 'NATS not reachable yet'));
+  // Client certificates are verified against the live PKI trust state (revocations apply within ms).
+  const pkiView = new PkiView(etcd, new KeyLayout(config.AM_ETCD_PREFIX), { onError: (err) => log.warn({ err: err.message }, 'pki view') });
+  const pkiViewStarted = startWithRetry(() => pkiView.start(), (err) => log.warn({ err: err.message }, 'pki view not loaded yet; retrying'));
+  const tlsWanted = config.AM_GATEWAY_TLS || config.AM_GATEWAY_TLS_PROXIES.length > 0;
+  const tls = tlsWanted
+    ? new GatewayTls(
+        {
+          port: config.AM_GATEWAY_TLS_PORT,
+          host: config.AM_GATEWAY_TLS_HOST,
+          sans: config.AM_GATEWAY_TLS_SANS,
+          validityMs: config.AM_GATEWAY_TLS_CERT_VALIDITY,
+          minVersion: config.AM_GATEWAY_TLS_MIN_VERSION,
+          ciphers: config.AM_GATEWAY_TLS_CIPHERS,
+          listen: config.AM_GATEWAY_TLS,
+        },
+        { bus, view: pkiView, log },
+      )
+    : undefined;
 
   @Module({
     controllers: [HealthController],
@@ -74,21 +96,32 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   registerCors(fastify, config.AM_CORS_ORIGINS);
   // REST routes are plain Fastify routes declared as data (one schema for validation and OpenAPI);
   // Nest runs the lifecycle, health and the fallback filter.
-  const v1 = [...v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN }), ...v1IdentityRoutes(bus)];
+  const v1 = [...v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN }), ...v1IdentityRoutes(bus), ...v1PkiRoutes({ bus })];
+  if (tls) registerClientCertificateAuth(fastify, { view: pkiView, attestor: tls.attestor, proxies: config.AM_GATEWAY_TLS_PROXIES, routes: v1 });
   for (const spec of v1) registerRoute(fastify, spec);
   registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
   registerJwks(fastify, bus);
   registerDocs(fastify, openApiDocument(v1, '1'));
   app.useGlobalFilters(new FallbackFilter(log));
   app.enableShutdownHooks([]);
+  const stopPki = async () => {
+    pkiViewStarted.cancel();
+    await tls?.close();
+    await pkiView.stop();
+  };
   const metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST).catch(async (err) => {
+    await stopPki();
     await nats.close();
     etcd.close();
     throw err;
   });
+  let tlsPort: number | undefined;
   try {
     await app.listen(config.AM_GATEWAY_PORT, config.AM_GATEWAY_HOST);
+    tlsPort = await tls?.start(fastify);
   } catch (err) {
+    await app.close().catch(() => undefined);
+    await stopPki();
     await metricsServer.close();
     await nats.close();
     etcd.close();
@@ -96,11 +129,15 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.AM_GATEWAY_PORT;
-  log.info({ port, metricsPort: metricsServer.port }, 'gateway ready');
+  log.info({ port, tlsPort, metricsPort: metricsServer.port }, 'gateway ready');
   return {
     port,
+    /** The HTTPS (mTLS) port when enabled; `tlsReady` settles once it has its certificate from the pki. */
+    tlsPort,
+    tlsReady: Promise.all([tls?.ready, pkiViewStarted.done]).then(() => undefined),
     metricsPort: metricsServer.port,
     async close() {
+      await stopPki();
       await app.close();
       await metricsServer.close();
       await nats.close();
@@ -115,4 +152,21 @@ function safeUnwrap(client: ClientNats): NatsConnection | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Runs `fn` until it succeeds (backing off to 5 s), in the background; `cancel` stops retrying. */
+function startWithRetry(fn: () => Promise<void>, onError: (err: Error) => void): { done: Promise<void>; cancel(): void } {
+  let cancelled = false;
+  const done = (async () => {
+    for (let delay = 200; !cancelled; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        onError(err as Error);
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  })();
+  return { done, cancel: () => void (cancelled = true) };
 }

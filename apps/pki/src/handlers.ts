@@ -1,6 +1,7 @@
 import {
   caContract,
   crlContract,
+  gatewayServerCertificateContract,
   handler,
   initCaContract,
   issueCertificateContract,
@@ -22,6 +23,7 @@ export function pkiHandlers(svc: PkiService): BusHandler[] {
     handler(initCaContract, ({ credential, keyType }) => svc.initCa(credential, keyType)),
     handler(signCsrContract, (req) => svc.signCsr(req)),
     handler(issueCertificateContract, (req) => svc.issue(req)),
+    handler(gatewayServerCertificateContract, (req) => svc.gatewayCertificate(req)),
     handler(revokeContract, (req) => svc.revoke(req)),
     handler(crlContract, (req) => svc.crlPart(req)),
     handler(trustAddContract, (req) => svc.trustAdd(req)),

@@ -2,6 +2,8 @@ import {
   CRL_PART_BYTES,
   type caContract,
   type crlContract,
+  GATEWAY_TLS_PRINCIPAL,
+  type gatewayServerCertificateContract,
   type issueCertificateContract,
   type MappingRule,
   type PinnedCertificateView,
@@ -183,6 +185,16 @@ export class PkiService {
       privateKey: issued.privateKeyPem,
       ...(issued.pkcs12 ? { pkcs12: issued.pkcs12.toString('base64') } : {}),
     };
+  }
+
+  /** The gateway's TLS server certificate from its CSR (authorized by the NATS account; see the contract). */
+  async gatewayCertificate(req: Req<typeof gatewayServerCertificateContract>): Promise<ReplyOf<typeof gatewayServerCertificateContract>> {
+    if (!req.dns?.length && !req.ip?.length) throw new InvalidArgumentError('a server certificate needs at least one DNS name or IP address');
+    const ca = await this.issuingCa();
+    const request = this.leafRequest(GATEWAY_TLS_PRINCIPAL, req);
+    const issued = x509(() => signCsr(ca, req.csr, request, this.policy));
+    const revision = await this.recordIssuance(issued, 'server', GATEWAY_TLS_PRINCIPAL);
+    return this.issuedView(issued, revision);
   }
 
   /** The stated serverAuth rule: DNS/IP names make it a server certificate (workloads only; libs/crypto issue.ts). */

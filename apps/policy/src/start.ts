@@ -1,5 +1,6 @@
 import { CallerResolver, SigningKeyDirectory } from '@am/auth';
-import { METADATA_EVENTS_SUBJECT } from '@am/bus';
+import { GATEWAY_TLS_PRINCIPAL, METADATA_EVENTS_SUBJECT } from '@am/bus';
+import { PkiView } from '@am/pki-state';
 import { connectBus, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
 import { MetaHistory, MetaProjection, MetaStore } from '@am/store';
 import { policySettings } from './config';
@@ -36,16 +37,19 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
         onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),
       });
       const signingKeys = new SigningKeyDirectory(etcd, keys, (err) => log.warn({ err: err.message }, 'signing keys'));
+      // Certificate credentials (x509:…, forwarded by the gateway's mTLS listener) are verified against the live PKI trust state.
+      const pki = new PkiView(etcd, keys, { onError: (err) => log.warn({ err: err.message }, 'pki view') });
       const events = await connectBus(config, 'policy-events');
       try {
         await projection.start();
         await signingKeys.start();
+        await pki.start();
         await bootIfEmpty(projection, config.AM_BOOT_UNIVERSE, log);
       } catch (err) {
-        await Promise.allSettled([projection.stop(), signingKeys.stop(), events.close()]);
+        await Promise.allSettled([projection.stop(), signingKeys.stop(), pki.stop(), events.close()]);
         throw err;
       }
-      const resolver = new CallerResolver(() => projection.engine, signingKeys, { allowDemoIdentities: config.AM_ALLOW_DEMO_IDENTITIES });
+      const resolver = new CallerResolver(() => projection.engine, signingKeys, { allowDemoIdentities: config.AM_ALLOW_DEMO_IDENTITIES, certificates: pki, certificateAttestor: GATEWAY_TLS_PRINCIPAL });
       const svc = new MetadataService({
         projection,
         history: new MetaHistory(store),
@@ -61,7 +65,7 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
           ...identityHandlers(svc, resolver, { requireNativeLogin: config.AM_SSH_REQUIRE_NATIVE_LOGIN }),
         ],
         close: async () => {
-          await Promise.allSettled([projection.stop(), signingKeys.stop(), events.close()]);
+          await Promise.allSettled([projection.stop(), signingKeys.stop(), pki.stop(), events.close()]);
         },
       };
     },

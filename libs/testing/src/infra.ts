@@ -53,6 +53,7 @@ export class TestInfra {
       AM_NATS_PASSWORD: this.users[service].password,
       AM_METRICS_PORT: '0',
       AM_GATEWAY_PORT: '0',
+      AM_GATEWAY_TLS_PORT: '0',
       AM_SSH_PORT: '0',
       AM_SSH_HOST_KEY: join(this.dir, 'ssh_host_ed25519'),
       AM_MASTER_KEY_FILE: join(this.dir, 'master.key'),

@@ -139,6 +139,22 @@ export const revokeContract = contract(
   z.strictObject({ serial: z.string(), principal: z.string(), revokedAt: IsoTime, reason: RevocationReason, crlNumber: z.string(), revision: Revision }),
 );
 
+/** The principal in the gateway's TLS server certificate (no need to exist in the tree: it authenticates nobody unless created there). */
+export const GATEWAY_TLS_PRINCIPAL = 'am://workload/access-manager/gateway';
+
+/**
+ * The gateway's TLS server certificate: the gateway generates its key (it never leaves the gateway)
+ * and sends a CSR with the names it serves; pki signs a server certificate for
+ * GATEWAY_TLS_PRINCIPAL. No credential: this subject is authorized by the NATS account — only the
+ * services' NATS users may publish on `am.>` (identity plugins' user may not), and the issuance is
+ * recorded as an `issued` event with actor GATEWAY_TLS_PRINCIPAL like any other.
+ */
+export const gatewayServerCertificateContract = contract(
+  'am.pki.service.gateway-certificate',
+  z.strictObject({ csr: Pem, ...ServerNames, validitySeconds: ValiditySeconds }),
+  IssuedCertificateView,
+);
+
 // ---- CRL ----------------------------------------------------------------------------------------
 
 /** Bytes of DER per reply part: base64 of it stays well below NATS's 1 MiB default payload limit. */
