@@ -94,6 +94,13 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     const credential = vouched.out.trim();
     expect(credential.split('.')).toHaveLength(3);
     expect((await am(credential, 'ls', 'am://user')).json().children).toEqual([{ path: 'am://user/small' }, { path: 'am://user/yoyodyne' }]);
+    const validated = await am(credential, 'validate');
+    expect(validated.code).toBe(0);
+    expect(JSON.parse(validated.json().info)).toMatchObject({ id: 'am://user/yoyodyne/bob' });
+    const delegated = await am(credential, 'delegate', 'am://data/yoyodyne/daos1');
+    expect(delegated.code).toBe(0);
+    expect(delegated.json().credential.split('.')).toHaveLength(3);
+    expect(Object.keys((await am(undefined, 'signing-keys')).json().keys).length).toBeGreaterThan(0);
     const plain = await am('am://user/yoyodyne/bob', 'ls', 'am://user');
     expect(plain.err).toContain("am://user/yoyodyne/bob has identity plugins, can't use plaintext ID");
   });

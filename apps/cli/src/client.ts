@@ -11,6 +11,8 @@ export interface RequestOptions {
   auth?: boolean;
   /** Query parameters whose values are credentials (masked in -v output). */
   secretQuery?: string[];
+  /** The body holds a credential: -v shows only its size. */
+  secretBody?: boolean;
 }
 
 export interface GatewayResponse<T> {
@@ -65,7 +67,7 @@ export class Gateway {
     if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
-    if (this.opts.verbose) this.describe(method, url, headers, payload, options.secretQuery ?? []);
+    if (this.opts.verbose) this.describe(method, url, headers, options.secretBody && payload !== undefined ? `(a body holding a credential, ${payload.length} bytes)` : payload, options.secretQuery ?? []);
     let res: Response;
     try {
       res = await this.opts.fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 130_000) });

@@ -133,11 +133,16 @@ describe('am verbs against a stand-in gateway', () => {
     expect(r.err).toContain('< 200 OK (AM-Revision 7)');
     expect((await am(['whoami'], { AM_USER: '@/nonexistent/cred' })).err).toMatch(/^Error: error reading user credential from \/nonexistent\/cred: ENOENT/);
 
-    reply = () => ({ body: { valid: true, info: '{}', error: { error: 0, message: 'credential is valid', global: '0' } } });
+    reply = () => ({ body: { valid: true, message: 'credential is valid', kind: 'login', claims: { id: 'am://user/x' } } });
     const v = await am(['-v', 'validate', '-c', 'secret.token.value']);
-    expect(v.out).toBe('{\n  "error": {\n    "error": 0,\n    "global": "0",\n    "message": "credential is valid"\n  },\n  "info": "{}",\n  "valid": true\n}\n');
+    expect(v.out).toBe('{\n  "error": {\n    "error": 0,\n    "global": "0",\n    "message": "credential is valid"\n  },\n  "info": "{\\n  \\"id\\": \\"am://user/x\\"\\n}",\n  "valid": true\n}\n');
     expect(v.err).not.toContain('secret.token.value');
-    expect(new URL(seen.at(-1)!.url, url).searchParams.get('credential')).toBe('secret.token.value');
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/v1/credentials/validate', body: '{"credential":"secret.token.value"}' });
+    reply = () => ({ body: { valid: false, message: 'token is expired by 3m2s' } });
+    const expired = await am(['validate', '-c', 'old.token.value']);
+    expect(expired.code).toBe(1);
+    expect(JSON.parse(expired.out)).toEqual({ valid: false, info: '', error: { error: 1, message: 'token is expired by 3m2s', global: '0' } });
+    expect(expired.err).toBe('Error: credential is not valid: token is expired by 3m2s\n');
   });
 
   it('chperm: ACEs from ls -l output, @file or stdin; later writes carry the earlier revision as AM-Consistency', async () => {

@@ -57,9 +57,12 @@ export function registerIdentityCommands(program: Command, ctx: () => Context): 
     const gw = await c.gateway(false);
     const credential = o.credential?.trim() || (await c.userCredential());
     if (!credential) throw new CliError('give the credential to check with -c/--credential');
-    const r = await gw.request<{ valid?: boolean }>('GET', '/validate', { query: { credential }, secretQuery: ['credential'] });
-    c.json(sorted(r.body));
-    if (!r.body?.valid) throw new CliError(`credential is not valid: ${compatError(r.body) ?? 'invalid credential'}`);
+    // The v1 route takes the credential in the body (never in a URL); printed in the reference's shape.
+    const r = await gw.request<{ valid: boolean; message: string; claims?: unknown }>('POST', '/v1/credentials/validate', { body: { credential }, secretBody: true });
+    const { valid, message, claims } = r.body;
+    const info = valid && claims ? JSON.stringify(claims, null, 2) : '';
+    c.json(sorted({ valid, info, error: { error: valid ? 0 : 1, message: valid ? 'credential is valid' : message, global: '0' } }));
+    if (!valid) throw new CliError(`credential is not valid: ${message || 'invalid credential'}`);
   });
 
   examples(
