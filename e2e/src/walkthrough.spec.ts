@@ -79,6 +79,14 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     const denied = await am('am://user/hpe/bu1/bob', 'check', 'READ', 'am://data/hpe/bu1/hot-data');
     expect(denied.code).toBe(3);
     expect(denied.err).toBe('Error: not allowed: am://user/hpe/bu1/bob may not READ on am://data/hpe/bu1/hot-data\n');
+    const explained = await am(ALICE, '--output', 'table', 'check', 'READ', 'am://data/hpe/bu1/hot-data', '--agent', 'am://user/hpe/bu1/tom', '--explain');
+    expect(explained.out).toContain('allowed: am://user/hpe/bu1/tom READ am://data/hpe/bu1/hot-data\nREAD: allowed\n');
+    expect(explained.out).toContain('satisfied by am://role/hpe/bu1/bu1-query');
+    expect((await am(ALICE, 'who-can', 'READ', 'am://data/hpe/bu1/hot-data')).json().principals).toContain('am://user/hpe/bu1/tom');
+    expect((await am(ALICE, 'whoami')).json()).toMatchObject({ principal: ALICE, via: 'demo-identity' });
+    const exported = await am(ALICE, 'export', 'am://data/hpe/bu1');
+    expect(JSON.parse(exported.out)).toMatchObject({ path: 'am://' }); // a universe file starts at the root
+    expect(exported.out).toContain('"path": "am://data/hpe/bu1/hot-data"');
     const history = await am(ALICE, 'history', 'am://user/hpe/bu1/tom');
     const kinds = history.json().events.map((e: { kind: string }) => e.kind);
     expect(kinds.filter((k: string) => k !== 'boot' && k !== 'import')).toEqual(['create-node', 'put-annotation']);
