@@ -8,6 +8,7 @@ export const stackSettings = {
   }),
   AM_BOOT_UNIVERSE: setting(bootUniverse, 'universe booted into an empty store', { default: 'new_sample' }),
   AM_GATEWAY_PORT: setting(port, 'REST gateway port', { default: '8080', aliases: ['AM_GatewayPort'] }),
+  AM_GATEWAY_TLS_PORT: setting(port, 'REST gateway HTTPS port (mTLS, server certificate from the pki)', { default: '8443' }),
   AM_SSH_PORT: setting(port, 'ssh credential endpoint port', { default: '2222' }),
   AM_METRICS_PORT: setting(port, 'metrics port of the gateway; policy, identity and pki use the next three', {
     default: '2114',

@@ -33,6 +33,7 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
       AM_ETCD_URLS: `http://127.0.0.1:${await freePair()}`,
       AM_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
       AM_GATEWAY_PORT: String(await freePort()),
+      AM_GATEWAY_TLS_PORT: String(await freePort()),
       AM_SSH_PORT: String(await freePort()),
       AM_METRICS_PORT: String(metrics),
     };

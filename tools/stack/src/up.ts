@@ -35,6 +35,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     ['AM_ETCD_URLS (etcd peer port = client port + 1)', etcdPort + 1],
     ['AM_NATS_URL', Number(natsUrl.port)],
     ['AM_GATEWAY_PORT', cfg.AM_GATEWAY_PORT],
+    ['AM_GATEWAY_TLS_PORT', cfg.AM_GATEWAY_TLS_PORT],
     ['AM_SSH_PORT', cfg.AM_SSH_PORT],
     ...SERVICES.map((s) => [`AM_METRICS_PORT (${s} metrics)`, metricsPorts[s]] as [string, number]),
   ];
@@ -84,6 +85,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_METRICS_PORT: String(metricsPorts[service]),
         AM_LOG_LEVEL: cfg.AM_LOG_LEVEL,
         AM_GATEWAY_PORT: String(cfg.AM_GATEWAY_PORT),
+        AM_GATEWAY_TLS_PORT: String(cfg.AM_GATEWAY_TLS_PORT),
         AM_SSH_PORT: String(cfg.AM_SSH_PORT),
         AM_SSH_HOST_KEY: secrets.sshHostKeyFile,
         AM_MASTER_KEY_FILE: secrets.masterKeyFile,
@@ -117,6 +119,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     opts.say('');
     opts.say(`Access Manager is up.`);
     opts.say(`  gateway   ${gatewayUrl}   (try: curl ${gatewayUrl}/readyz)`);
+    opts.say(`  https     https://127.0.0.1:${cfg.AM_GATEWAY_TLS_PORT}   (mTLS; the CA chain: curl ${gatewayUrl}/v1/pki/ca)`);
     opts.say(`  ssh       port ${cfg.AM_SSH_PORT}   (ssh -l am://user/the-operator -p ${cfg.AM_SSH_PORT} localhost)`);
     opts.say(`  metrics   http://127.0.0.1:${metricsPorts.gateway}/metrics (policy ${metricsPorts.policy}, identity ${metricsPorts.identity}, pki ${metricsPorts.pki})`);
     opts.say(`  etcd      ${etcdUrl.origin}   NATS ${natsUrl.href.replace(/\/$/, '')}`);
