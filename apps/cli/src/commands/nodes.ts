@@ -165,13 +165,14 @@ export function registerNodeCommands(program: Command, ctx: () => Context): void
       .description('add or replace ACEs from JSON (-e), or delete ACEs by unique (-r)')
       .argument('<path>', 'the node the ACEs are on')
       .option('-e, --edit <json|@file|->', 'one ACE, a list, {"aces": [...]}, or the output of `am ls -l -d`')
-      .option('-r, --remove <uniques>', 'comma-separated uniques of ACEs to delete', list),
+      .option('-r, --remove <uniques>', 'comma-separated uniques of ACEs to delete', list)
+      .option('--force', 'apply an ACE even though it takes away your own View of the node'),
     'am chperm am://data/hpe/bu1/special -e \'{"op":"READ","acls":[{"roles":["am://role/hpe/bu1/bu1-query"]}]}\'',
     'am chperm am://data/hpe -e \'{"op":"VIEW","permissions":[{"roles":["am://role/hpe/hpe-user"]}]}\'',
     'am ls -l -d am://data/hpe/bu1/special > aces.json   # edit, then:',
     'am chperm am://data/hpe/bu1/special -e @aces.json',
     'am chperm am://data/hpe/bu1/special -r 673547,982341',
-  ).action(async (arg: string, o: { edit?: string; remove?: string[] }) => {
+  ).action(async (arg: string, o: { edit?: string; remove?: string[]; force?: boolean }) => {
     const c = ctx();
     const path = treePath(arg);
     if (o.edit === undefined && !o.remove?.length) throw new CliError('nothing to do: give ACEs with -e and/or uniques with -r');
@@ -179,7 +180,11 @@ export function registerNodeCommands(program: Command, ctx: () => Context): void
     const aces = o.edit === undefined ? [] : parseAces(await readInput(c, o.edit));
     const gw = await c.gateway();
     for (const ace of aces) {
-      const r = await gw.request<{ annotation: { unique: string; version: string; op?: string } }>('POST', nodeUrl(path, 'annotations'), { body: ace });
+      const r = await gw
+        .request<{ annotation: { unique: string; version: string; op?: string } }>('POST', nodeUrl(path, 'annotations'), { body: ace, query: { force: o.force ? 'true' : undefined } })
+        .catch((err: Error) => {
+          throw /repeat with force/.test(err.message) ? new CliError(`${err.message} (am chperm --force)`) : err;
+        });
       const a = r.body.annotation;
       c.print(`Saved ${a.op ?? ace.op} ACE #ace-${a.unique} (version ${a.version})`);
     }
