@@ -1,12 +1,15 @@
 import type { ApprovedChange } from '@am/engine';
-import { exportUniverseText, UnavailableError } from '@am/model';
+import { exportUniverseText, parseUniverseText, UnavailableError } from '@am/model';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateUniverse, TestInfra, waitFor } from '@am/testing';
 import { createEtcd } from '../etcd';
 import { MetaHistory } from './history';
 import { MetaStore } from './meta-store';
 import { MetaProjection } from './projection';
 
-const small = () => generateUniverse(300, 7).universe;
+const FIXTURE = join(__dirname, '../../../../fixtures/hpe-universes/new_sample.json');
+const small = () => parseUniverseText(readFileSync(FIXTURE, 'utf8'), { renumberDuplicates: true }).universe;
 const text = (u: Parameters<typeof exportUniverseText>[0]) => exportUniverseText(u);
 
 describe('metadata durability (real etcd): outages, replay, large imports', () => {
