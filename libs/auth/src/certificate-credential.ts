@@ -113,6 +113,20 @@ export class CertificateCredentialVerifier {
   ) {}
 
   verify(credential: string, nowMs: number): CertificateCredentialResult {
+    // The gateway reuses an attested credential for a while per connection: the same string skips the signature check.
+    const seen = this.cache.get(`f:${credential}`);
+    if (seen && seen.revision === this.verifier.revision && nowMs < seen.validUntil && nowMs >= seen.validFrom) return seen.result;
+    const result = this.verifyUncached(credential, nowMs);
+    if (result.ok) {
+      const parsed = parseCertificateCredential(credential) as ParsedCertificateCredential;
+      const validUntil = Math.min(parsed.time + ATTESTATION_MAX_AGE_MS, ...result.chain.map((c) => c.notAfter.getTime()));
+      const validFrom = Math.max(parsed.time - ATTESTATION_MAX_SKEW_MS, ...result.chain.map((c) => c.notBefore.getTime()));
+      this.remember(`f:${credential}`, { revision: this.verifier.revision, validUntil, validFrom, result });
+    }
+    return result;
+  }
+
+  private verifyUncached(credential: string, nowMs: number): CertificateCredentialResult {
     const parsed = parseCertificateCredential(credential);
     if ('error' in parsed) return { ok: false, reason: 'malformed', message: parsed.error };
     if (parsed.time < nowMs - ATTESTATION_MAX_AGE_MS || parsed.time > nowMs + ATTESTATION_MAX_SKEW_MS) {
@@ -147,11 +161,15 @@ export class CertificateCredentialVerifier {
     if (result.ok) {
       const validUntil = Math.min(...result.chain.map((c) => c.notAfter.getTime()));
       const validFrom = Math.max(...result.chain.map((c) => c.notBefore.getTime()));
-      this.cache.delete(key);
-      this.cache.set(key, { revision, validUntil, validFrom, result });
-      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+      this.remember(key, { revision, validUntil, validFrom, result });
     }
     return result;
+  }
+
+  private remember(key: string, entry: CachedVerification): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
   }
 }
 
