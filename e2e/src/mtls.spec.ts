@@ -45,7 +45,7 @@ describe('mTLS at the gateway (curl, openssl)', () => {
     expect(text).toMatch(/Verification: OK/);
     const r = await tlsCurl('/v1/whoami', 'alice');
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ principal: ALICE, via: 'credential' });
+    expect(r.json).toMatchObject({ principal: ALICE, via: 'certificate' });
     // The certificate wins over an Authorization header sent with it.
     expect((await tlsCurl('/v1/whoami', 'alice', '-H', `Authorization: Bearer ${BOB}`)).json.principal).toBe(ALICE);
     // The caller acts with its own permissions on any route.

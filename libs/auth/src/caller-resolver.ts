@@ -19,7 +19,7 @@ export interface CallerSettings {
 export interface ResolvedCaller {
   principal: string;
   /** How the caller proved itself. */
-  via: 'credential' | 'demo-identity';
+  via: 'credential' | 'certificate' | 'demo-identity';
   claims?: CredentialClaims;
   /** For a client certificate: its SHA-256 fingerprint, serial and the anchor it chained to. */
   certificate?: { fingerprint: string; serial: string; anchor: string };
@@ -82,6 +82,6 @@ export class CallerResolver {
     if (!v.ok) throw new UnauthenticatedError(rejectionMessage(v));
     // The §8.3 step 8 analogue: a certificate for a principal not (or no longer) in the tree authenticates nobody.
     if (!this.engine().has(v.principal)) throw new UnauthenticatedError(`${v.principal} not found`);
-    return { principal: v.principal, via: 'credential', certificate: { fingerprint: v.certificate.fingerprint256, serial: v.certificate.serialHex, anchor: v.anchor } };
+    return { principal: v.principal, via: 'certificate', certificate: { fingerprint: v.certificate.fingerprint256, serial: v.certificate.serialHex, anchor: v.anchor } };
   }
 }

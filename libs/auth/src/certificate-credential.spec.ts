@@ -36,7 +36,7 @@ describe('certificate credentials (x509:<base64 DER>)', () => {
 
   it('resolves a certificate of our CA to its principal, and caches until the trust state moves', () => {
     const cred = certificateCredential(alice.der);
-    expect(resolver.resolve(cred, Date.now())).toMatchObject({ principal: 'am://user/alice', via: 'credential', certificate: { serial: alice.serialHex } });
+    expect(resolver.resolve(cred, Date.now())).toMatchObject({ principal: 'am://user/alice', via: 'certificate', certificate: { serial: alice.serialHex } });
     const calls = view.calls;
     resolver.resolve(certificateCredential(alice.der), Date.now());
     expect(view.calls).toBe(calls);

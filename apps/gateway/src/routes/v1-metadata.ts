@@ -239,7 +239,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/whoami',
       summary: 'The principal the credential stands for',
       tag: 'identity',
-      response: z.object({ principal: z.string(), via: z.enum(['credential', 'demo-identity']), revision: Revision }),
+      response: z.object({ principal: z.string(), via: z.enum(['credential', 'certificate', 'demo-identity']), revision: Revision }),
       errors: [401, 503],
       auth: true,
       async handle({ credential, atLeast }) {

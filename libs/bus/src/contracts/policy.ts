@@ -190,7 +190,7 @@ export const exportUniverseContract = contract(
 export const resolveCallerContract = contract(
   'am.policy.caller.resolve',
   z.strictObject({ credential: Credential, accept: z.enum(['login', 'delegation', 'any']).default('login'), ...Consistency }),
-  z.strictObject({ revision: Revision, principal: z.string(), via: z.enum(['credential', 'demo-identity']) }),
+  z.strictObject({ revision: Revision, principal: z.string(), via: z.enum(['credential', 'certificate', 'demo-identity']) }),
 );
 
 /** May the caller obtain a credential (or certificate) for `principal`: View + VOUCHFOR, or itself when `allowSelf`. */
