@@ -57,9 +57,9 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/^HEALTHCHECK /m);
   });
 
-  it('publishes the gateway on 8080 and the ssh endpoint on 2222, and nothing else', () => {
+  it('publishes the gateway on 8080 (HTTP) and 8443 (mTLS) and the ssh endpoint on 2222, and nothing else', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${p}`));
-    expect(published.sort()).toEqual(['gateway 8080:8080', 'identity 2222:2222']);
+    expect(published.sort()).toEqual(['gateway 8080:8080', 'gateway 8443:8443', 'identity 2222:2222']);
   });
 
   it('keeps etcd data in a named volume and starts services only after healthy dependencies', () => {
