@@ -19,6 +19,8 @@ export interface GatewayResponse<T> {
   status: number;
   body: T;
   text: string;
+  /** The body as received (for binary answers such as a DER CRL). */
+  bytes: Buffer;
   revision?: number;
 }
 
@@ -73,10 +75,14 @@ export class Gateway {
       res = await this.opts.fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 130_000) });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
+      // A refusal of our own making (a pinned certificate that does not match) says it all.
+      if (e.cause instanceof CliError) throw e.cause;
+      if (err instanceof CliError) throw err;
       const why = e.cause?.code ?? e.cause?.message ?? e.message;
       throw new CliError(`cannot reach the gateway at ${this.opts.baseUrl}: ${why}`);
     }
-    const text = await res.text();
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = bytes.toString('utf8');
     const revisionHeader = res.headers.get('am-revision');
     const revision = revisionHeader && /^\d+$/.test(revisionHeader) ? Number(revisionHeader) : undefined;
     this.opts.verbose?.(`< ${res.status} ${res.statusText}${revision === undefined ? '' : ` (AM-Revision ${revision})`}`);
@@ -88,7 +94,7 @@ export class Gateway {
     }
     if (!res.ok) throw new CliError(problemText(res, body, text, method, url.pathname));
     if (WRITE_METHODS.has(method) && revision !== undefined) this.lastWrite = Math.max(this.lastWrite ?? 0, revision);
-    return { status: res.status, body: body as T, text, revision };
+    return { status: res.status, body: body as T, text, bytes, revision };
   }
 
   private describe(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, secretQuery: string[]): void {

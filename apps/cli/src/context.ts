@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Gateway } from './client';
 import { CliError } from './errors';
 import { toJson } from './json';
+import { RemoteStore, tlsFetch, type Remote } from './remotes';
 
 export interface Io {
   out(text: string): void;
@@ -11,6 +12,10 @@ export interface Io {
   fetch: typeof fetch;
   /** Standard input as text (for `chperm -e -`); absent when there is none. */
   readStdin?: () => Promise<string>;
+  /** Binary output on standard output (`am crl --der`); absent when only text can be written. */
+  outBytes?: (data: Uint8Array) => void;
+  /** Asks the person at the terminal and returns the answer; absent when not interactive. */
+  prompt?: (question: string) => Promise<string>;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -18,26 +23,103 @@ export type OutputFormat = 'json' | 'table';
 
 export const NEED_USER = 'need user id. This can be supplied with AM_USER environment variable or with --user';
 
+/** The global options (given before or after the verb). */
+export interface GlobalOptions {
+  user?: string;
+  am_url?: string;
+  verbose?: boolean;
+  output?: string;
+  remote?: string;
+  cert?: string;
+  key?: string;
+  cacert?: string;
+}
+
+/** Where requests go and how: the gateway URL and a fetch that knows the TLS settings. */
+export interface Target {
+  baseUrl: string;
+  fetch: typeof fetch;
+  /** The remote it came from, if any. */
+  remote?: string;
+  /** A client certificate is presented (it is the caller; no credential needed). */
+  clientCertificate: boolean;
+}
+
 /** What every verb shares: the global options resolved against the environment, and the gateway. */
 export class Context {
   private gw?: Gateway;
   private credential?: Promise<string | undefined>;
+  private resolved?: Promise<Target>;
+  private readonly closers: Array<() => Promise<void>> = [];
 
   constructor(
     readonly io: Io,
-    private readonly program: Command,
+    private readonly globals: () => GlobalOptions,
   ) {}
 
-  private get opts(): { user?: string; am_url?: string; verbose?: boolean; output?: string } {
-    return this.program.opts();
+  private get opts(): GlobalOptions {
+    return this.globals();
   }
 
-  get baseUrl(): string {
-    return (this.opts.am_url || this.io.env.ACCESS_MANAGER_URL || DEFAULT_URL).replace(/\/+$/, '');
+  get verbose(): boolean {
+    return !!this.opts.verbose;
   }
 
   get output(): OutputFormat {
     return this.opts.output === 'table' ? 'table' : 'json';
+  }
+
+  /** The remotes file of this environment. */
+  remotes(): RemoteStore {
+    return new RemoteStore(this.io.env);
+  }
+
+  /**
+   * The gateway to talk to: `--remote NAME` (or $AM_REMOTE), else `--am_url` / $ACCESS_MANAGER_URL,
+   * else the default remote, else http://127.0.0.1:8080. A remote's certificate is pinned; the
+   * client certificate is `--cert/--key`, else the one stored with the remote.
+   */
+  target(): Promise<Target> {
+    this.resolved ??= this.resolveTarget();
+    return this.resolved;
+  }
+
+  private async resolveTarget(): Promise<Target> {
+    const o = this.opts;
+    let remoteName = o.remote || this.io.env.AM_REMOTE || undefined;
+    let url = o.am_url || this.io.env.ACCESS_MANAGER_URL || undefined;
+    if (remoteName && o.am_url) throw new CliError('give either --remote or --am_url, not both');
+    if (remoteName) url = undefined;
+    let remote: Remote | undefined;
+    const store = this.remotes();
+    if (!remoteName && !url) {
+      const config = await store.load();
+      if (config.default) remoteName = config.default;
+    }
+    if (remoteName) remote = await store.get(remoteName);
+    const baseUrl = (remote?.url ?? url ?? DEFAULT_URL).replace(/\/+$/, '');
+
+    if ((o.cert === undefined) !== (o.key === undefined)) throw new CliError('give the client certificate with both --cert FILE and --key FILE');
+    const certFile = o.cert ?? remote?.cert;
+    const keyFile = o.key ?? remote?.key;
+    const https = baseUrl.startsWith('https:');
+    if (certFile && !https) throw new CliError(`a client certificate needs an https:// gateway (the gateway is ${baseUrl}; its HTTPS port is 8443 by default)`);
+    if (o.cacert && !https) throw new CliError(`--cacert needs an https:// gateway (the gateway is ${baseUrl})`);
+    if (!remote && !certFile && !o.cacert) return { baseUrl, fetch: this.io.fetch, clientCertificate: false };
+
+    const cert = certFile ? await readPem(certFile, 'client certificate') : undefined;
+    const key = keyFile ? await readPem(keyFile, 'client key') : undefined;
+    const ca = o.cacert ? await readPem(o.cacert, 'CA certificates') : undefined;
+    let tls: ReturnType<typeof tlsFetch>;
+    try {
+      tls = tlsFetch({ pin: remote ? { fingerprint: remote.fingerprint, remote: remoteName! } : undefined, ca, cert, key });
+    } catch (err) {
+      // Never echo the key: only what kind of problem it is.
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError(`cannot use the client certificate and key (${certFile}, ${keyFile}): ${e.code ?? 'not a matching PEM certificate and key'}`);
+    }
+    this.closers.push(tls.close);
+    return { baseUrl, fetch: tls.fetch, remote: remoteName, clientCertificate: !!cert };
   }
 
   /** The caller's credential from --user or AM_USER: a principal path, a credential, or @file. */
@@ -57,17 +139,26 @@ export class Context {
     return this.credential;
   }
 
-  /** The gateway client; with `needUser` (the default) a missing credential is an error. */
+  /**
+   * The gateway client; with `needUser` (the default) a missing credential is an error, unless a
+   * client certificate stands for the caller.
+   */
   async gateway(needUser = true): Promise<Gateway> {
+    const target = await this.target();
     const credential = await this.userCredential();
-    if (needUser && !credential) throw new CliError(NEED_USER);
+    if (needUser && !credential && !target.clientCertificate) throw new CliError(NEED_USER);
     this.gw ??= new Gateway({
-      baseUrl: this.baseUrl,
+      baseUrl: target.baseUrl,
       credential,
-      fetch: this.io.fetch,
+      fetch: target.fetch,
       verbose: this.opts.verbose ? (line) => this.io.err(`${line}\n`) : undefined,
     });
     return this.gw;
+  }
+
+  /** Ends open connections (a pinned or mTLS transport keeps them alive). */
+  async close(): Promise<void> {
+    await Promise.all(this.closers.splice(0).map((c) => c().catch(() => undefined)));
   }
 
   print(line = ''): void {
@@ -89,4 +180,16 @@ export class Context {
 /** Adds the `Examples:` section every verb's --help ends with. */
 export function examples(cmd: Command, ...lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+/** A PEM file's text (the content never appears in an error). */
+export async function readPem(file: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new CliError(`${file} is not PEM (the ${what} file must hold -----BEGIN ...----- blocks)`);
+  return text;
 }

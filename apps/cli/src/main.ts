@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './program';
 
 const readStdin = async (): Promise<string> => {
@@ -7,12 +8,24 @@ const readStdin = async (): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
+/** A question on the terminal (stderr, so that stdout stays the command's output). */
+const prompt = async (question: string): Promise<string> => {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+};
+
 runCli(process.argv.slice(2), {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  outBytes: (b) => process.stdout.write(b),
   env: process.env,
   fetch,
   readStdin,
+  prompt: process.stdin.isTTY && process.stderr.isTTY ? prompt : undefined,
 }).then((code) => {
   process.exitCode = code;
 });

@@ -246,14 +246,31 @@ describe('am verbs against a stand-in gateway', () => {
 
   it('every verb has --help with examples', () => {
     const program = buildProgram({ out: () => undefined, err: () => undefined, env: {}, fetch });
-    for (const cmd of program.commands) {
+    const verbs = program.commands.flatMap((c) => [c, ...c.commands]);
+    for (const cmd of verbs) {
       let help = '';
       cmd.configureOutput({ writeOut: (t) => (help += t) });
       cmd.outputHelp();
       expect(`${cmd.name()}: ${help}`).toMatch(/\nExamples:\n {2}.*\bam [a-z-]+/);
     }
     expect(program.commands.map((c) => c.name()).sort()).toEqual(
-      ['annotate', 'boot', 'check', 'chperm', 'chrole', 'delegate', 'export', 'history', 'ls', 'mk', 'mkdir', 'rm', 'signing-keys', 'status', 'validate', 'vouch', 'what-can', 'who-can', 'whoami'].sort(),
+      ['annotate', 'boot', 'check', 'chperm', 'chrole', 'delegate', 'export', 'history', 'ls', 'mk', 'mkdir', 'rm', 'signing-keys', 'status', 'validate', 'vouch', 'what-can', 'who-can', 'whoami', 'pki', 'ca', 'cert', 'crl', 'trust', 'remote'].sort(),
     );
+    expect(verbs.filter((c) => c.commands.length === 0 && c.parent !== program).map((c) => `${c.parent!.name()} ${c.name()}`)).toEqual([
+      'pki init',
+      'ca show',
+      'cert sign',
+      'cert issue',
+      'cert revoke',
+      'trust add',
+      'trust ls',
+      'trust rm',
+      'trust pin',
+      'trust unpin',
+      'remote add',
+      'remote ls',
+      'remote set-default',
+      'remote rm',
+    ]);
   });
 });
