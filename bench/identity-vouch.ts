@@ -1,0 +1,143 @@
+// Identity plugins vouching over NATS: a plugin (the plugin SDK, as the NATS `plugin` user, with a
+// credential it got from the ssh endpoint) keeps 64 vouch requests in flight against the identity
+// service, which has policy decide (View + VOUCHFOR), signs an ES256 credential and records the
+// issue event in etcd before answering. Policy and identity run as their own processes (dist/),
+// as in the stack; etcd and NATS are real. The last stdout line is the JSON summary.
+import { annotateContract } from '@am/bus';
+import { fetchSshCredential, IdentityPlugin } from '@am/plugin-sdk';
+import { connectBus, type BusConnection } from '@am/runtime';
+import { freePort, launch, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const IN_FLIGHT = 64;
+const SECONDS = 8;
+const WARM_UP_SECONDS = 3;
+export const PLUGIN = 'am://workload/yoyodyne/id-plugin';
+const BOB = 'am://user/yoyodyne/bob';
+
+export interface IdentityBenchStack {
+  infra: TestInfra;
+  admin: BusConnection;
+  sshPort: number;
+  pluginKey: string;
+  stop(): Promise<void>;
+}
+
+/** etcd + NATS, policy (new_sample) and identity as processes, and an ssh key on the plugin workload. */
+export async function startIdentityBenchStack(): Promise<IdentityBenchStack> {
+  const infra = await TestInfra.start();
+  const procs: ManagedProcess[] = [];
+  let admin: BusConnection | undefined;
+  try {
+    const sshPort = await freePort();
+    for (const [service, extra] of [['policy', { AM_BOOT_UNIVERSE: 'new_sample' }], ['identity', { AM_SSH_PORT: String(sshPort), AM_SSH_MAX_FAILURES: '0' }]] as const) {
+      const env = infra.env(service, { ...extra, AM_LOG_LEVEL: 'warn' });
+      procs.push(launch(process.execPath, [join(__dirname, '..', 'apps', service, 'src', 'main.js')], { logFile: join(infra.dir, `${service}.log`), env: { PATH: process.env.PATH, ...env } }));
+    }
+    const gw = infra.env('gateway');
+    admin = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'bench-admin', 10_000);
+    const keyFile = join(infra.dir, 'id-plugin');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+    const pub = readFileSync(`${keyFile}.pub`, 'utf8');
+    const conn = admin;
+    await waitFor(
+      'policy to take the plugin key',
+      () => conn.bus.request(annotateContract, { credential: 'am://user/demo-god', path: PLUGIN, annotation: { tag: 'ssh-pubkey', data: pub } }, 2000).then(() => true, () => false),
+      60_000,
+      200,
+    );
+    const pluginKey = readFileSync(keyFile, 'utf8');
+    await waitFor('the ssh endpoint', () => fetchSshCredential({ host: '127.0.0.1', port: sshPort, principal: PLUGIN, privateKey: pluginKey }).then(() => true, () => false), 60_000, 200).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${readFileSync(join(infra.dir, 'identity.log'), 'utf8').split('\n').slice(-15).join('\n')}`);
+      },
+    );
+    return {
+      infra,
+      admin,
+      sshPort,
+      pluginKey,
+      async stop() {
+        await conn.close();
+        await Promise.all(procs.map((p) => p.stop()));
+        await infra.stop();
+      },
+    };
+  } catch (err) {
+    await admin?.close();
+    await Promise.all(procs.map((p) => p.stop()));
+    await infra.stop();
+    throw err;
+  }
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** Keeps `inFlight` vouches outstanding for `seconds`; returns the rate and the per-request latencies (ms). */
+async function vouchLoad(plugin: IdentityPlugin, seconds: number, inFlight = IN_FLIGHT): Promise<{ perSecond: number; latencies: Float64Array }> {
+  const samples: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < end) {
+        const t = process.hrtime.bigint();
+        await plugin.vouch(BOB);
+        samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return { perSecond: samples.length / elapsed, latencies: Float64Array.from(samples).sort() };
+}
+
+async function main() {
+  const stack = await startIdentityBenchStack();
+  try {
+    const env = stack.infra.env('plugin');
+    const plugin = await IdentityPlugin.connect({
+      nats: { servers: env.AM_NATS_URL, user: env.AM_NATS_USER, password: env.AM_NATS_PASSWORD },
+      identity: { ssh: { host: '127.0.0.1', port: stack.sshPort, principal: PLUGIN, privateKey: stack.pluginKey } },
+    });
+    try {
+      await vouchLoad(plugin, WARM_UP_SECONDS);
+      const { perSecond, latencies } = await vouchLoad(plugin, SECONDS);
+      const p50 = percentile(latencies, 0.5);
+      const p99 = percentile(latencies, 0.99);
+      // Unloaded latency: one request at a time (with 64 in flight, latency is mostly queueing: 64 / rate).
+      const single = await vouchLoad(plugin, 3, 1);
+      const p50one = percentile(single.latencies, 0.5);
+      const p99one = percentile(single.latencies, 0.99);
+      console.log(`vouch, 1 in flight: p50 ${p50one.toFixed(2)} ms, p99 ${p99one.toFixed(2)} ms`);
+      console.log(`vouch: ${Math.round(perSecond)}/s with ${IN_FLIGHT} in flight; p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${latencies.length} requests)`);
+      console.log(
+        JSON.stringify({
+          title: `vouch over NATS, ${IN_FLIGHT} in flight (plugin SDK → identity → policy decision → ES256 credential + etcd event)`,
+          metrics: [
+            { name: 'vouch rate', value: perSecond, unit: 'req/s' },
+            { name: 'vouch p50', value: p50, unit: 'ms' },
+            { name: 'vouch p99', value: p99, unit: 'ms' },
+            { name: 'vouch p50, 1 in flight', value: p50one, unit: 'ms' },
+            { name: 'vouch p99, 1 in flight', value: p99one, unit: 'ms' },
+          ],
+          notes: `policy and identity as separate processes, etcd and NATS real, all on this machine; ${SECONDS} s measured after ${WARM_UP_SECONDS} s warm-up; latency per request as the plugin sees it (includes queueing behind the other ${IN_FLIGHT - 1})`,
+        }),
+      );
+    } finally {
+      await plugin.close();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
