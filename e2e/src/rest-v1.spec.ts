@@ -152,3 +152,22 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await fetch(`${stack.gatewayUrl}/docs/swagger-ui-bundle.js`)).status).toBe(200);
   });
 });
+
+describe('REST v1 when the owning service is down', () => {
+  it('answers 503 problem+json with Retry-After, within the request timeout', async () => {
+    const { TestInfra } = await import('@am/testing');
+    const { loadConfig } = await import('@am/runtime');
+    const { gatewaySettings, startGateway } = await import('@apps/gateway');
+    const infra = await TestInfra.start();
+    try {
+      const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway', { AM_REQUEST_TIMEOUT: '300ms' }))));
+      const res = await fetch(`http://127.0.0.1:${gateway.port}/v1/nodes/user`, { headers: { authorization: 'Bearer am://user/the-operator' } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 503, type: 'https://access-manager.dev/problems/unavailable' });
+    } finally {
+      await infra.stop();
+    }
+  });
+});
