@@ -15,8 +15,8 @@ export const identitySettings = {
     default: './host.key',
     aliases: ['AM_ServerKey'],
   }),
-  AM_SSH_MAX_FAILURES: setting(count, 'failed ssh logins allowed per source address within AM_SSH_FAILURE_WINDOW before it is refused outright', {
-    default: '10',
+  AM_SSH_MAX_FAILURES: setting(count, 'failed ssh logins allowed per source address within AM_SSH_FAILURE_WINDOW before it is refused outright (each key a client offers that does not match counts; 0 = no limit)', {
+    default: '20',
   }),
   AM_SSH_FAILURE_WINDOW: setting(seconds(1), 'window of the ssh failure rate limit', { default: '1m' }),
   AM_MASTER_KEY_FILE: setting(

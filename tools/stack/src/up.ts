@@ -123,6 +123,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     opts.say(`  ssh       port ${cfg.AM_SSH_PORT}   (ssh -l am://user/the-operator -p ${cfg.AM_SSH_PORT} localhost)`);
     opts.say(`  metrics   http://127.0.0.1:${metricsPorts.gateway}/metrics (policy ${metricsPorts.policy}, identity ${metricsPorts.identity}, pki ${metricsPorts.pki})`);
     opts.say(`  etcd      ${etcdUrl.origin}   NATS ${natsUrl.href.replace(/\/$/, '')}`);
+    opts.say(`  plugins   NATS user "plugin" (password in ${join(dataDir, 'keys', 'nats-passwords.json')}): may only publish am.identity.vouch`);
     opts.say(`  data      ${dataDir}   logs ${logs}`);
     opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
     opts.say(opts.detach ? 'Running in the background; stop it with: npm run down' : 'Press Ctrl-C to stop.');

@@ -1,0 +1,66 @@
+import { BusUnavailableError, datasetCredentialContract, runHandler, vouchContract, type BusClient, type BusHandler } from '@am/bus';
+import { generateSigningKey } from '@am/crypto';
+import pino from 'pino';
+import type { CredentialEventLog } from '../events';
+import type { SigningKeyStore } from '../keys/signing-key-store';
+import { globToRegExp, matchesAnyPattern } from './attribute-filter';
+import { credentialHandlers } from './handlers';
+import { CredentialIssuer } from './issuer';
+
+/** Handlers against a scripted policy: what identity does with each kind of answer. */
+function setup(answer: (subject: string) => unknown) {
+  const key = generateSigningKey(Math.floor(Date.now() / 1000) + 6 * 3600);
+  const keys = { get: (e: number) => (e === key.expiry ? key : undefined), all: () => [key], signingKeyFor: async () => key } as unknown as SigningKeyStore;
+  const recorded: unknown[] = [];
+  const events = { record: async (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
+  const bus = {
+    request: async (c: { subject: string }) => {
+      const a = answer(c.subject);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+  } as unknown as BusClient;
+  const issuer = new CredentialIssuer(keys, events, () => undefined, pino({ level: 'silent' }));
+  const handlers = credentialHandlers({ bus, issuer, keys, lifetimes: { vouchSec: 1800, delegationSec: 1800 } });
+  const run = (subject: string, body: unknown) => runHandler(handlers.find((h: BusHandler) => h.contract.subject === subject)!, body, () => undefined);
+  return { run, recorded };
+}
+
+describe('credential handlers (policy scripted)', () => {
+  it('gives no fake credential for a provider dataset (access-model §10.2)', async () => {
+    const { run, recorded } = setup(() => ({
+      revision: 1,
+      caller: 'am://user/a',
+      plan: { kind: 'provider', dataset: 'am://data/x', providerPath: 'am://data', provider: '{"factory":"s3"}', operations: ['READ'] },
+    }));
+    expect(await run(datasetCredentialContract.subject, { credential: 'am://user/a', dataset: 'am://data/x', operations: ['read'] })).toEqual({
+      ok: false,
+      error: { code: 'failed-precondition', message: 'credential factory unavailable' },
+    });
+    expect(recorded).toEqual([]);
+  });
+
+  it('fails closed when policy does not answer', async () => {
+    const { run, recorded } = setup((subject) => new BusUnavailableError(subject, 'timed out'));
+    const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
+    expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'am.policy.vouch.authorize unavailable: timed out' } });
+    expect(recorded).toEqual([]);
+  });
+
+  it('issues for exactly the principal policy named (normalised), recording the event first', async () => {
+    const { run, recorded } = setup(() => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' }));
+    const r = (await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user//b/' })) as { ok: true; value: { principal: string; revision: number } };
+    expect(r.value).toMatchObject({ principal: 'am://user/b', revision: 7 });
+    expect(recorded).toEqual([expect.objectContaining({ kind: 'credential-issued', principal: 'am://user/b', actor: 'am://workload/p', via: 'vouch' })]);
+  });
+});
+
+describe('attribute filters', () => {
+  it('match role paths with * inside a segment and ** across segments', () => {
+    expect(globToRegExp('am://role/org/*').test('am://role/org/a')).toBe(true);
+    expect(globToRegExp('am://role/org/*').test('am://role/org/a/b')).toBe(false);
+    expect(globToRegExp('am://role/org/**').test('am://role/org/a/b')).toBe(true);
+    expect(matchesAnyPattern('am://role/x.y', ['am://role/x?y', 'am://role/x.y'])).toBe(true);
+    expect(matchesAnyPattern('am://role/xzy', ['am://role/x.y'])).toBe(false);
+  });
+});
