@@ -75,8 +75,8 @@ export class Context {
   }
 
   /**
-   * The gateway to talk to: `--remote NAME` (or $AM_REMOTE), else `--am_url` / $ACCESS_MANAGER_URL,
-   * else the default remote, else http://127.0.0.1:8080. A remote's certificate is pinned; the
+   * The gateway to talk to: `--remote NAME` or `--am_url URL`, else $AM_REMOTE, else
+   * $ACCESS_MANAGER_URL, else the default remote, else http://127.0.0.1:8080. A remote's certificate is pinned; the
    * client certificate is `--cert/--key`, else the one stored with the remote.
    */
   target(): Promise<Target> {
@@ -86,10 +86,14 @@ export class Context {
 
   private async resolveTarget(): Promise<Target> {
     const o = this.opts;
-    let remoteName = o.remote || this.io.env.AM_REMOTE || undefined;
-    let url = o.am_url || this.io.env.ACCESS_MANAGER_URL || undefined;
-    if (remoteName && o.am_url) throw new CliError('give either --remote or --am_url, not both');
-    if (remoteName) url = undefined;
+    if (o.remote && o.am_url) throw new CliError('give either --remote or --am_url, not both');
+    // The command line first, then the environment (a remote before a URL), then the default remote.
+    let remoteName = o.remote || undefined;
+    let url = o.am_url || undefined;
+    if (!remoteName && !url) {
+      remoteName = this.io.env.AM_REMOTE || undefined;
+      if (!remoteName) url = this.io.env.ACCESS_MANAGER_URL || undefined;
+    }
     let remote: Remote | undefined;
     const store = this.remotes();
     if (!remoteName && !url) {

@@ -134,6 +134,9 @@ describe('am remote: trust on first use, then a pinned server certificate (real 
     expect(added.out).toContain('; it is the default remote\n');
     expect(stored()).toMatchObject({ default: 'mine', remotes: { mine: { cert: join(dir, 'client.pem'), key: join(dir, 'client.key') } } });
     expect(JSON.parse((await am(['whoami'])).out).principal).toBe('cert:alice-laptop');
+    expect(JSON.parse((await am(['whoami'], { AM_REMOTE: 'mine', ACCESS_MANAGER_URL: 'http://127.0.0.1:1' })).out).principal).toBe('cert:alice-laptop');
+    expect((await am(['--am_url', 'http://127.0.0.1:1', 'whoami'], { AM_REMOTE: 'mine', AM_USER: 'am://user/x' })).err).toMatch(/^Error: cannot reach the gateway at http:\/\/127\.0\.0\.1:1: /);
+    expect((await am(['--am_url', a.url, '--remote', 'mine', 'whoami'])).err).toBe('Error: give either --remote or --am_url, not both\n');
     // An explicit URL wins over the default remote.
     expect((await am(['whoami'], { ACCESS_MANAGER_URL: 'http://127.0.0.1:1', AM_USER: 'am://user/x' })).err).toMatch(/^Error: cannot reach the gateway at http:\/\/127\.0\.0\.1:1: /);
 
@@ -154,7 +157,7 @@ describe('am remote: trust on first use, then a pinned server certificate (real 
     expect(refused.code).toBe(1);
     expect(refused.out).toBe('');
     expect(refused.err).toBe(
-      `Error: the server at https://127.0.0.1:${new URL(b.url).port} presented a certificate with SHA-256 ${showFingerprint(b.fingerprint)}, but remote moved is pinned to ${showFingerprint(a.fingerprint)}; refusing to connect (if the server's certificate was replaced on purpose, check it and run am remote add moved URL --force)\n`,
+      `Error: the server at https://127.0.0.1:${new URL(b.url).port} presented a certificate with SHA-256 ${showFingerprint(b.fingerprint)}, but remote moved is pinned to ${showFingerprint(a.fingerprint)}; refusing to connect (if the server's certificate was replaced on purpose, check it and run am remote add moved ${b.url} --force)\n`,
     );
     expect((await am(['--remote', 'moved', 'status'])).err).toContain('but remote moved is pinned to');
     // Re-pinning on purpose.

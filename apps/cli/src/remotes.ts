@@ -196,9 +196,10 @@ export function tlsFetch(options: TlsClientOptions): { fetch: typeof fetch; clos
           const got = raw && raw.length ? fingerprintOf(raw) : 'none';
           if (got !== pin.fingerprint) {
             socket!.destroy();
+            const origin = `${opts.protocol}//${opts.host ?? opts.hostname}`;
             return callback(
               new PinMismatchError(
-                `the server at ${opts.protocol}//${opts.host ?? opts.hostname} presented a certificate with SHA-256 ${got === 'none' ? '(none)' : showFingerprint(got)}, but remote ${pin.remote} is pinned to ${showFingerprint(pin.fingerprint)}; refusing to connect (if the server's certificate was replaced on purpose, check it and run am remote add ${pin.remote} URL --force)`,
+                `the server at ${origin} presented a certificate with SHA-256 ${got === 'none' ? '(none)' : showFingerprint(got)}, but remote ${pin.remote} is pinned to ${showFingerprint(pin.fingerprint)}; refusing to connect (if the server's certificate was replaced on purpose, check it and run am remote add ${pin.remote} ${origin} --force)`,
               ),
               null,
             );
