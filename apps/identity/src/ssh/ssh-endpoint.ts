@@ -5,6 +5,8 @@ import { Server, type AuthContext, type Connection, type ServerChannel } from 's
 import { findOfferedKey } from './authorized-keys';
 import type { FailureLimiter } from './failure-limiter';
 
+const CONNECTION_GRACE_MS = 60_000;
+
 export interface SshEndpointOptions {
   hostKey: Buffer;
   port: number;
@@ -32,7 +34,13 @@ export async function startSshEndpoint(options: SshEndpointOptions) {
   const server = new Server({ hostKeys: [options.hostKey], ident: 'AccessManager' }, (client, info) => {
     const address = info.ip;
     open.add(client);
-    client.on('close', () => open.delete(client));
+    // A connection gets a credential within seconds; one that lingers (never authenticates, asks
+    // for nothing) is closed, so idle connections cannot pile up (OpenSSH's LoginGraceTime).
+    const grace = setTimeout(() => client.end(), CONNECTION_GRACE_MS);
+    client.on('close', () => {
+      clearTimeout(grace);
+      open.delete(client);
+    });
     let principal: string | undefined;
     client.on('authentication', (ctx) => {
       void authenticate(ctx, address).then(
