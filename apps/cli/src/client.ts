@@ -79,7 +79,8 @@ export class Gateway {
       if (e.cause instanceof CliError) throw e.cause;
       if (err instanceof CliError) throw err;
       const why = e.cause?.code ?? e.cause?.message ?? e.message;
-      throw new CliError(`cannot reach the gateway at ${this.opts.baseUrl}: ${why}`);
+      const hint = /CERT|SIGNATURE|ISSUER|ALTNAME/.test(why) ? ' (its certificate is not trusted here: add it as a remote with am remote add, or give its CA with --cacert)' : '';
+      throw new CliError(`cannot reach the gateway at ${this.opts.baseUrl}: ${why}${hint}`);
     }
     const bytes = Buffer.from(await res.arrayBuffer());
     const text = bytes.toString('utf8');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Gateway } from './client';
 import { CliError } from './errors';
@@ -113,6 +114,7 @@ export class Context {
 
     const cert = certFile ? await readPem(certFile, 'client certificate') : undefined;
     const key = keyFile ? await readPem(keyFile, 'client key') : undefined;
+    if (cert && key) checkKeyPair(cert, certFile!, key, keyFile!);
     const ca = o.cacert ? await readPem(o.cacert, 'CA certificates') : undefined;
     let tls: ReturnType<typeof tlsFetch>;
     try {
@@ -196,4 +198,21 @@ export async function readPem(file: string, what: string): Promise<string> {
   }
   if (!text.includes('-----BEGIN ')) throw new CliError(`${file} is not PEM (the ${what} file must hold -----BEGIN ...----- blocks)`);
   return text;
+}
+
+/** The client certificate must parse and its key must belong to it (said plainly, never showing the key). */
+function checkKeyPair(cert: string, certFile: string, key: string, keyFile: string): void {
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new CliError(`${certFile} does not hold a readable certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new CliError(`${keyFile} does not hold a readable private key (an encrypted key must be decrypted first)`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) throw new CliError(`the key in ${keyFile} does not belong to the certificate in ${certFile}`);
 }

@@ -124,9 +124,14 @@ describe('am remote: trust on first use, then a pinned server certificate (real 
     expect((await am(['--remote', 'a', 'whoami'])).err).toBe('Error: need user id. This can be supplied with AM_USER environment variable or with --user\n');
     expect((await am(['--remote', 'zz', 'whoami'])).err).toBe('Error: no remote named zz (see am remote ls; add one with am remote add zz https://host:port)\n');
     const badKey = await am(['--remote', 'a', '--cert', join(dir, 'client.pem'), '--key', join(dir, 'server-a.key'), 'whoami']);
-    expect(badKey.code).toBe(1);
-    expect(badKey.err.split('\n')).toHaveLength(2);
-    expect(badKey.err).not.toContain('PRIVATE KEY');
+    expect(badKey).toEqual({ code: 1, out: '', err: `Error: the key in ${join(dir, 'server-a.key')} does not belong to the certificate in ${join(dir, 'client.pem')}\n` });
+    const notKey = await am(['--remote', 'a', '--cert', join(dir, 'client.pem'), '--key', join(dir, 'client.pem'), 'whoami']);
+    expect(notKey.err).toBe(`Error: ${join(dir, 'client.pem')} does not hold a readable private key (an encrypted key must be decrypted first)\n`);
+    // An https URL that is not a remote is verified as usual: a self-signed server is refused, with a hint; --cacert trusts it.
+    const unverified = await am(['--am_url', a.url, '--user', 'am://user/x', 'whoami']);
+    expect(unverified.err).toMatch(/^Error: cannot reach the gateway at https:\/\/127\.0\.0\.1:\d+: [A-Z_]+ \(its certificate is not trusted here: add it as a remote with am remote add, or give its CA with --cacert\)\n$/);
+    const withCa = await am(['--am_url', a.url, '--cacert', join(dir, 'server-a.pem'), '--user', 'am://user/x', 'whoami']);
+    expect(JSON.parse(withCa.out)).toMatchObject({ principal: 'am://user/x', server: 'server-a' });
   });
 
   it('a remote added with a client certificate uses it; the default remote applies when no URL is given', async () => {
