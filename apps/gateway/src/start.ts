@@ -1,13 +1,12 @@
-import { BusClient, natsTransport } from '@am/bus';
+import { BusClient, natsConnectionOptions } from '@am/bus';
 import { createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
 import { PkiView } from '@am/pki-state';
 import { createEtcd, KeyLayout } from '@am/store';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { NatsConnection } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import { gatewaySettings } from './config';
 
 export { gatewaySettings };
@@ -40,10 +39,26 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   const log = createLogger('gateway', config.AM_LOG_LEVEL);
   const metrics = createMetrics('gateway');
   const etcd = createEtcd(config.AM_ETCD_URLS);
-  const nats = ClientProxyFactory.create(natsTransport(config, 'gateway')) as ClientNats;
-  const bus = new BusClient(nats, config.AM_REQUEST_TIMEOUT);
-  // Connect in the background: the gateway serves /healthz (and a 503 /readyz) while NATS is down.
-  nats.connect().catch((err: Error) => log.warn({ err: err.message }, 'NATS not reachable yet'));
+  // NATS is joined in the background: the gateway serves /healthz (and a 503 /readyz) while NATS is
+  // down; once connected, nats.js reconnects by itself.
+  let natsConnection: NatsConnection | undefined;
+  let stopping = false;
+  const natsJoined = startWithRetry(
+    async () => {
+      const nc = await connect(natsConnectionOptions(config, 'gateway'));
+      if (stopping) await nc.close();
+      else natsConnection = nc;
+    },
+    (err) => log.warn({ err: err.message }, 'NATS not reachable yet; retrying'),
+  );
+  const closeNats = async () => {
+    stopping = true;
+    natsJoined.cancel();
+    await natsConnection?.close().catch(() => undefined);
+  };
+  const bus = new BusClient(() => natsConnection, config.AM_REQUEST_TIMEOUT);
+  // When NATS is up at start, be connected before serving (no spurious 503s on the first requests).
+  await Promise.race([natsJoined.done, new Promise((resolve) => setTimeout(resolve, config.AM_REQUEST_TIMEOUT).unref())]);
   // Client certificates are verified against the live PKI trust state (revocations apply within ms).
   const pkiView = new PkiView(etcd, new KeyLayout(config.AM_ETCD_PREFIX), { onError: (err) => log.warn({ err: err.message }, 'pki view') });
   const pkiViewStarted = startWithRetry(() => pkiView.start(), (err) => log.warn({ err: err.message }, 'pki view not loaded yet; retrying'));
@@ -71,7 +86,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
         useValue: () =>
           probeReadiness({
             etcd,
-            nats: () => safeUnwrap(nats),
+            nats: () => natsConnection,
             bus,
             timeoutMs: config.AM_READY_TIMEOUT,
           }),
@@ -111,7 +126,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   };
   const metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST).catch(async (err) => {
     await stopPki();
-    await nats.close();
+    await closeNats();
     etcd.close();
     throw err;
   });
@@ -123,7 +138,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
     await app.close().catch(() => undefined);
     await stopPki();
     await metricsServer.close();
-    await nats.close();
+    await closeNats();
     etcd.close();
     throw err;
   }
@@ -140,18 +155,10 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
       await stopPki();
       await app.close();
       await metricsServer.close();
-      await nats.close();
+      await closeNats();
       etcd.close();
     },
   };
-}
-
-function safeUnwrap(client: ClientNats): NatsConnection | undefined {
-  try {
-    return client.unwrap<NatsConnection>();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs `fn` until it succeeds (backing off to 5 s), in the background; `cancel` stops retrying. */

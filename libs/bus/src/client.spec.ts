@@ -1,11 +1,10 @@
 import { NotFoundError } from '@am/model';
 import { TestInfra } from '@am/testing';
-import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { BusClient, BusContractError, BusUnavailableError } from './client';
 import { contract } from './contracts';
-import { natsTransport } from './transport';
+import { natsConnectionOptions } from './transport';
 
 const echo = contract('am.test.echo', z.object({ n: z.number().int() }).strict(), z.object({ doubled: z.number() }));
 const liar = contract('am.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
@@ -15,7 +14,7 @@ const nobody = contract('am.test.nobody', z.object({}).strict(), z.object({}));
 describe('BusClient over a real nats-server', () => {
   let infra: TestInfra;
   let responder: NatsConnection;
-  let proxy: ClientNats;
+  let client: NatsConnection;
   let bus: BusClient;
 
   beforeAll(async () => {
@@ -39,14 +38,11 @@ describe('BusClient over a real nats-server', () => {
     });
     await responder.flush();
     const gw = infra.env('gateway');
-    proxy = ClientProxyFactory.create(
-      natsTransport({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'test'),
-    ) as ClientNats;
-    await proxy.connect();
-    bus = new BusClient(proxy, 1000);
+    client = await connect(natsConnectionOptions({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'test'));
+    bus = new BusClient(() => client, 1000);
   });
   afterAll(async () => {
-    await proxy?.close();
+    await client?.close();
     await responder?.close();
     await infra.stop();
   });

@@ -1,4 +1,5 @@
 import { Transport, type NatsOptions } from '@nestjs/microservices';
+import type { ConnectionOptions } from 'nats';
 
 export interface NatsSettings {
   AM_NATS_URL: string[];
@@ -6,23 +7,24 @@ export interface NatsSettings {
   AM_NATS_PASSWORD?: string;
 }
 
+/** nats.js connection options shared by servers and clients. */
+export function natsConnectionOptions(cfg: NatsSettings, name: string): ConnectionOptions {
+  return {
+    servers: cfg.AM_NATS_URL,
+    name,
+    ...(cfg.AM_NATS_USER ? { user: cfg.AM_NATS_USER, pass: cfg.AM_NATS_PASSWORD } : {}),
+    // Keep reconnecting forever: a service outlives a NATS restart.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    // nats.js captures an Error per request for async stack traces; on the hot path that costs more than it tells.
+    noAsyncTraces: true,
+  };
+}
+
 /**
- * Nest NATS transport options shared by servers and clients. A `queue` makes every instance of a
+ * Nest NATS transport options for a service's server side. A `queue` makes every instance of a
  * service share the subscription, so replicas split the requests.
  */
 export function natsTransport(cfg: NatsSettings, name: string, queue?: string): NatsOptions {
-  return {
-    transport: Transport.NATS,
-    options: {
-      servers: cfg.AM_NATS_URL,
-      name,
-      ...(queue ? { queue } : {}),
-      ...(cfg.AM_NATS_USER ? { user: cfg.AM_NATS_USER, pass: cfg.AM_NATS_PASSWORD } : {}),
-      // Keep reconnecting forever: a service outlives a NATS restart.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      // nats.js captures an Error per request for async stack traces; on the hot path that costs more than it tells.
-      noAsyncTraces: true,
-    },
-  };
+  return { transport: Transport.NATS, options: { ...natsConnectionOptions(cfg, name), ...(queue ? { queue } : {}) } };
 }

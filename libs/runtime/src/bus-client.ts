@@ -1,6 +1,5 @@
-import { BusClient, natsTransport, type NatsSettings } from '@am/bus';
-import { ClientProxyFactory, type ClientNats } from '@nestjs/microservices';
-import { firstValueFrom } from 'rxjs';
+import { BusClient, natsConnectionOptions, type NatsSettings } from '@am/bus';
+import { connect } from 'nats';
 
 export interface BusConnection {
   bus: BusClient;
@@ -11,13 +10,13 @@ export interface BusConnection {
 
 /** A NATS client for a service's outgoing requests and events (separate from its server side). */
 export async function connectBus(config: NatsSettings, name: string, timeoutMs = 5000): Promise<BusConnection> {
-  const proxy = ClientProxyFactory.create(natsTransport(config, name)) as ClientNats;
-  await proxy.connect();
+  const nc = await connect(natsConnectionOptions(config, name));
+  const bus = new BusClient(() => nc, timeoutMs);
   return {
-    bus: new BusClient(proxy, timeoutMs),
-    emit: async (subject, data) => {
-      await firstValueFrom(proxy.emit(subject, data), { defaultValue: undefined });
+    bus,
+    emit: async (subject, data) => bus.emit(subject, data),
+    close: async () => {
+      await nc.drain().catch(() => nc.close());
     },
-    close: () => proxy.close(),
   };
 }
