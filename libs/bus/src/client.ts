@@ -1,6 +1,6 @@
 import { InternalError, UnavailableError } from '@am/model';
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from 'nats';
+import { createInbox, type Msg, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
@@ -23,6 +23,55 @@ export class BusContractError extends InternalError {
 }
 
 const anyEnvelope = envelopeSchema(z.unknown());
+
+/**
+ * Replies for one connection arrive on one wildcard inbox subscription, matched to their request
+ * by subject. (nats.js's own request() allocates an Error per call even on success, which shows up
+ * in the gateway's profile.) A 503 status reply means nobody listens on the subject.
+ */
+class ReplyInbox {
+  private readonly prefix = `${createInbox()}.`;
+  private seq = 0;
+  private readonly pending = new Map<string, { resolve(m: Msg): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly nc: NatsConnection) {
+    nc.subscribe(`${this.prefix}*`, {
+      callback: (_err, msg) => {
+        const waiter = this.pending.get(msg.subject);
+        if (!waiter) return;
+        this.pending.delete(msg.subject);
+        clearTimeout(waiter.timer);
+        if (msg.headers?.code === 503) waiter.reject(Object.assign(new Error('no responders'), { code: '503' }));
+        else waiter.resolve(msg);
+      },
+    });
+  }
+
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Msg> {
+    const reply = this.prefix + (++this.seq).toString(36);
+    return new Promise<Msg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(reply);
+        reject(Object.assign(new Error('timed out'), { code: 'TIMEOUT' }));
+      }, timeoutMs);
+      this.pending.set(reply, { resolve, reject, timer });
+      try {
+        this.nc.publish(subject, data, { reply });
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(reply);
+        reject(err as Error);
+      }
+    });
+  }
+}
+
+const inboxes = new WeakMap<NatsConnection, ReplyInbox>();
+function inboxOf(nc: NatsConnection): ReplyInbox {
+  let inbox = inboxes.get(nc);
+  if (!inbox) inboxes.set(nc, (inbox = new ReplyInbox(nc)));
+  return inbox;
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -46,7 +95,7 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
     try {
-      const msg = await nc.request(c.subject, encoder.encode(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), { timeout: timeoutMs });
+      const msg = await inboxOf(nc).request(c.subject, encoder.encode(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), timeoutMs);
       packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err));
