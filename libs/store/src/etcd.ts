@@ -9,7 +9,7 @@ import { noop } from 'cockatiel';
  * no host-level breaker and no global retry: callers see each failure immediately and decide.
  */
 export function createEtcd(hosts: string[], options: Partial<IOptions> = {}): Etcd3 {
-  return new Etcd3({
+  const client = new Etcd3({
     hosts,
     dialTimeout: 2000,
     faultHandling: { host: () => noop, global: noop },
@@ -17,6 +17,16 @@ export function createEtcd(hosts: string[], options: Partial<IOptions> = {}): Et
     grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
     ...options,
   });
+  // etcd3 schedules a reconnect of the watch stream after every stream error and, when it fires,
+  // reconnects for any watcher still attached — through a closed pool, fail, reschedule, forever
+  // (a process that lost etcd once would never exit). A closed client never re-establishes it.
+  const close = client.close.bind(client);
+  client.close = () => {
+    const manager = (client as unknown as { watchManager?: { establishStream?: () => void } }).watchManager;
+    if (manager && typeof manager.establishStream === 'function') manager.establishStream = () => undefined;
+    close();
+  };
+  return client;
 }
 
 /** True when etcd answers a status call within the timeout. */
