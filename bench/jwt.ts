@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       ],
       notes:
         'Single thread, one process per run, one P-256 key. Each call timed on its own with process.hrtime.bigint; rates are calls over summed call time. ' +
-        `Issue = issueCredential (jose SignJWT, WebCrypto) for distinct principals; verify = verifyCredential (node:crypto ES256, syntax, key, times, iss/aud, id, kind) over ${DISTINCT_TOKENS} distinct tokens; ` +
+        `Issue = issueCredential (node:crypto ES256) for distinct principals; verify = verifyCredential (node:crypto ES256, syntax, key, times, iss/aud, id, kind) over ${DISTINCT_TOKENS} distinct tokens; ` +
         'cache hit = CachingCredentialVerifier.verify on a filled cache (SHA-256 of the token, time and key re-checks); jose jwtVerify with issuer/audience/algorithm checks on the same tokens.',
     }),
   );
