@@ -16,7 +16,7 @@ import {
   type VerifyOptions,
 } from '@am/crypto';
 import { UnavailableError } from '@am/model';
-import type { KeyLayout } from '@am/store';
+import { withDeadline, type KeyLayout } from '@am/store';
 import { Range, type Etcd3, type Watcher } from 'etcd3';
 import type { z } from 'zod';
 import { PkiLayout } from './layout';
@@ -104,17 +104,11 @@ export class PkiView {
   async atLeast(revision: number): Promise<void> {
     if (this.revision >= revision) return;
     const timeoutMs = this.options.consistencyTimeoutMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        new Promise<void>((resolve) => this.waiters.push({ revision, resolve })),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new UnavailableError(`the pki view did not reach revision ${revision} within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withDeadline(
+      new Promise<void>((resolve) => this.waiters.push({ revision, resolve })),
+      timeoutMs,
+      () => new UnavailableError(`the pki view did not reach revision ${revision} within ${timeoutMs} ms`),
+    );
   }
 
   // ---- queries ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
+import { withDeadline } from './deadline';
 
 /**
  * An etcd3 client for long-running services.
@@ -30,19 +31,9 @@ export function createEtcd(hosts: string[], options: Partial<IOptions> = {}): Et
 }
 
 /** True when etcd answers a status call within the timeout. */
-export async function etcdReachable(client: Etcd3, timeoutMs = 1000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.maintenance.status(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      }),
-    ]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+export function etcdReachable(client: Etcd3, timeoutMs = 1000): Promise<boolean> {
+  return withDeadline(client.maintenance.status(), timeoutMs, () => new Error('timeout')).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,3 +1,4 @@
+export * from './deadline';
 export * from './etcd';
 export * from './keys';
 export * from './metadata';

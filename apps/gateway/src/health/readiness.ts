@@ -1,5 +1,5 @@
 import { BACKEND_SERVICES, BusClient, healthContract } from '@am/bus';
-import { etcdReachable } from '@am/store';
+import { etcdReachable, withDeadline } from '@am/store';
 import type { Etcd3 } from 'etcd3';
 import type { NatsConnection } from 'nats';
 
@@ -18,7 +18,10 @@ export async function probeReadiness(deps: { etcd: Etcd3; nats: () => NatsConnec
   const natsUp = async () => {
     const nc = deps.nats();
     if (!nc || nc.isClosed()) return false;
-    return withTimeout(nc.flush().then(() => true), deps.timeoutMs);
+    return withDeadline(nc.flush(), deps.timeoutMs, () => new Error('timeout')).then(
+      () => true,
+      () => false,
+    );
   };
   const serviceUp = (s: (typeof BACKEND_SERVICES)[number]) =>
     deps.bus.request(healthContract(s), {}, deps.timeoutMs).then(
@@ -30,15 +33,4 @@ export async function probeReadiness(deps: { etcd: Etcd3; nats: () => NatsConnec
   const checks = Object.fromEntries(names.map((n, i) => [n, results[i] ? 'up' : 'down'])) as Readiness['checks'];
   const down = names.filter((n) => checks[n] === 'down');
   return { ready: down.length === 0, down, checks };
-}
-
-async function withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
 }

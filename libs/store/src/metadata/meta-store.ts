@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
 import { decodeAnnotation, encodeAnnotation } from './codec';
 import { annotationJson, type MetaEvent, type StoredEvent } from './events';
+import { withDeadline } from '../deadline';
 import { MetaLayout } from './layout';
 
 /** What the decision behind a write was based on, captured when the write was authorized. */
@@ -248,19 +249,11 @@ export class MetaStore {
 
   /** Turns etcd transport failures and timeouts into UnavailableError; never hangs past the deadline. */
   private async guard<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        p,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new UnavailableError(`etcd did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+      return await withDeadline(p, this.timeoutMs, () => new UnavailableError(`etcd did not answer within ${this.timeoutMs} ms`));
     } catch (err) {
       if (err instanceof UnavailableError || err instanceof ConflictError || err instanceof FailedPreconditionError) throw err;
       throw new UnavailableError(`etcd unavailable: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { AccessEngine } from '@am/engine';
 import { UnavailableError, type Annotation } from '@am/model';
 import type { Etcd3, Watcher } from 'etcd3';
+import { withDeadline } from '../deadline';
 import { decodeAnnotation } from './codec';
 import { byDepthThenPath, MetaStore, type WriteExpectations } from './meta-store';
 
@@ -83,19 +84,12 @@ export class MetaProjection {
   async atLeast(revision: number): Promise<void> {
     if (this.revision >= revision) return;
     const timeoutMs = this.options.consistencyTimeoutMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
     const caughtUp = new Promise<void>((resolve) => this.waiters.push({ revision, resolve }));
     // The token may name a revision that touched no metadata: then nothing will arrive by watch.
     const probe = setTimeout(() => void this.catchUpIfIdle(revision), 50);
     try {
-      await Promise.race([
-        caughtUp,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new UnavailableError(`the metadata view did not reach revision ${revision} within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await withDeadline(caughtUp, timeoutMs, () => new UnavailableError(`the metadata view did not reach revision ${revision} within ${timeoutMs} ms`));
     } finally {
-      clearTimeout(timer);
       clearTimeout(probe);
     }
   }
