@@ -1,6 +1,7 @@
 // Gateway GET /healthz requests/s against a bare Fastify server answering the same route, both
 // measured in the same run with the same load (autocannon, 64 connections, separate processes).
-import { TestInfra, freePort, launch, waitFor } from '@am/testing';
+import { TestInfra, freePort, waitFor } from '@am/testing';
+import { launchApp } from './support/apps';
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { autocannon, type LoadResult } from './support/load';
@@ -13,11 +14,7 @@ async function main() {
   const bare = fork(join(__dirname, 'support', 'bare-fastify.js'), [String(await freePort())], { stdio: 'ignore' });
   try {
     const gatewayPort = await freePort();
-    const env = infra.env('gateway', { AM_GATEWAY_PORT: String(gatewayPort), AM_LOG_LEVEL: 'warn' });
-    const gateway = launch(process.execPath, [join(__dirname, '..', 'apps', 'gateway', 'src', 'main.js')], {
-      logFile: join(infra.dir, 'gateway.log'),
-      env: { PATH: process.env.PATH, ...env },
-    });
+    const gateway = launchApp(infra, 'gateway', { AM_GATEWAY_PORT: String(gatewayPort) });
     const bareUrl = await new Promise<string>((resolve) => bare.once('message', () => resolve(`http://127.0.0.1:${bare.spawnargs.at(-1)}/healthz`)));
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}/healthz`;
     await waitFor('gateway', async () => (await fetch(gatewayUrl)).ok);

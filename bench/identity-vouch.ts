@@ -6,7 +6,8 @@
 import { annotateContract } from '@am/bus';
 import { fetchSshCredential, IdentityPlugin } from '@am/plugin-sdk';
 import { connectBus, type BusConnection } from '@am/runtime';
-import { freePort, launch, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { freePort, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { launchApp } from './support/apps';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,8 +34,7 @@ export async function startIdentityBenchStack(): Promise<IdentityBenchStack> {
   try {
     const sshPort = await freePort();
     for (const [service, extra] of [['policy', { AM_BOOT_UNIVERSE: 'new_sample' }], ['identity', { AM_SSH_PORT: String(sshPort), AM_SSH_MAX_FAILURES: '0' }]] as const) {
-      const env = infra.env(service, { ...extra, AM_LOG_LEVEL: 'warn' });
-      procs.push(launch(process.execPath, [join(__dirname, '..', 'apps', service, 'src', 'main.js')], { logFile: join(infra.dir, `${service}.log`), env: { PATH: process.env.PATH, ...env } }));
+      procs.push(launchApp(infra, service, extra));
     }
     const gw = infra.env('gateway');
     admin = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'bench-admin', 10_000);

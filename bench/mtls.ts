@@ -3,10 +3,11 @@
 // NATS request/reply to policy, caller resolution). Also HTTPS without a client certificate, to
 // separate the TLS cost from the certificate cost. autocannon (programmatic, with tlsOptions for
 // the client certificate) in a forked process, 64 keep-alive connections.
-import { TestInfra, freePort, launch, waitFor } from '@am/testing';
+import { TestInfra, freePort, waitFor } from '@am/testing';
+import { launchApp, loadMetrics } from './support/apps';
+import type { LoadResult } from './support/load';
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:https';
-import { join } from 'node:path';
 
 const SECONDS = 8;
 const CONNECTIONS = 64;
@@ -17,12 +18,6 @@ interface LoadSpec {
   headers?: Record<string, string>;
   tls?: { ca: string; cert?: string; key?: string };
   seconds: number;
-}
-interface LoadResult {
-  rps: number;
-  p50ms: number;
-  p99ms: number;
-  errors: number;
 }
 
 /** In the forked child: drive the URL, report the result to the parent. */
@@ -46,12 +41,11 @@ async function main() {
   try {
     const port = await freePort();
     const tlsPort = await freePort();
-    const app = (name: string, extra: Record<string, string> = {}) =>
-      launch(process.execPath, [join(__dirname, '..', 'apps', name, 'src', 'main.js')], {
-        logFile: join(infra.dir, `${name}.log`),
-        env: { PATH: process.env.PATH, ...infra.env(name as 'policy', { AM_LOG_LEVEL: 'warn', ...extra }) },
-      });
-    const procs = [app('policy', { AM_BOOT_UNIVERSE: 'new_sample' }), app('pki'), app('gateway', { AM_GATEWAY_PORT: String(port), AM_GATEWAY_TLS_PORT: String(tlsPort) })];
+    const procs = [
+      launchApp(infra, 'policy', { AM_BOOT_UNIVERSE: 'new_sample' }),
+      launchApp(infra, 'pki'),
+      launchApp(infra, 'gateway', { AM_GATEWAY_PORT: String(port), AM_GATEWAY_TLS_PORT: String(tlsPort) }),
+    ];
     const http = `http://127.0.0.1:${port}`;
     const https = `https://127.0.0.1:${tlsPort}`;
     const bearer = { authorization: `Bearer ${ALICE}` };
@@ -81,18 +75,13 @@ async function main() {
     };
     for (const [name, r] of Object.entries(results)) if (r.errors) throw new Error(`${name}: ${r.errors} errors`);
     for (const p of procs.reverse()) await p.stop();
-    const m = (name: string, r: LoadResult) => [
-      { name: `${name} requests/s`, value: r.rps, unit: 'req/s' },
-      { name: `${name} p50`, value: r.p50ms, unit: 'ms' },
-      { name: `${name} p99`, value: r.p99ms, unit: 'ms' },
-    ];
     console.log(
       JSON.stringify({
         title: `GET /v1/whoami at the gateway: mTLS client certificate vs plain HTTP bearer (autocannon ${CONNECTIONS} keep-alive connections, ${SECONDS} s each)`,
         metrics: [
-          ...m('plain HTTP, bearer', results.plain),
-          ...m('HTTPS mTLS, client certificate', results.mtls),
-          ...m('HTTPS, bearer (no client certificate)', results.tlsBearer),
+          ...loadMetrics('plain HTTP, bearer', results.plain),
+          ...loadMetrics('HTTPS mTLS, client certificate', results.mtls),
+          ...loadMetrics('HTTPS, bearer (no client certificate)', results.tlsBearer),
           { name: 'mTLS / plain ratio', value: results.mtls.rps / results.plain.rps, unit: '' },
         ],
         notes:

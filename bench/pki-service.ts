@@ -5,7 +5,8 @@ import { caContract, revokeContract, signCsrContract, type BusClient } from '@am
 import { PkiView } from '@am/pki-state';
 import { connectBus } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { launch, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { launchApp } from './support/apps';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,8 +53,7 @@ async function main() {
   const view = new PkiView(etcd, '/am/');
   try {
     for (const [service, extra] of [['policy', { AM_BOOT_UNIVERSE: 'new_sample' }], ['pki', {}]] as const) {
-      const env = infra.env(service, { ...extra, AM_LOG_LEVEL: 'warn' });
-      procs.push(launch(process.execPath, [join(__dirname, '..', 'apps', service, 'src', 'main.js')], { logFile: join(infra.dir, `${service}.log`), env: { PATH: process.env.PATH, ...env } }));
+      procs.push(launchApp(infra, service, extra));
     }
     const gw = infra.env('gateway');
     const conn = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'bench', 30_000);

@@ -1,8 +1,9 @@
 // REST POST /v1/check and GET /v1/nodes/... through the gateway (NATS → policy → engine) against
 // a bare Fastify server answering the same routes, in the same run (autocannon, 64 connections).
-import { TestInfra, freePort, launch, waitFor } from '@am/testing';
+import { TestInfra, freePort, waitFor } from '@am/testing';
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { launchApp, loadMetrics } from './support/apps';
 import { autocannon, type LoadResult } from './support/load';
 
 const SECONDS = 8;
@@ -15,14 +16,9 @@ async function main() {
   const bare = fork(join(__dirname, 'support', 'bare-fastify.js'), [String(barePort)], { stdio: 'ignore' });
   try {
     const gatewayPort = await freePort();
-    const app = (name: string, extra: Record<string, string>) =>
-      launch(process.execPath, [join(__dirname, '..', 'apps', name, 'src', 'main.js')], {
-        logFile: join(infra.dir, `${name}.log`),
-        env: { PATH: process.env.PATH, ...infra.env(name as 'policy', { AM_LOG_LEVEL: 'warn', ...extra }) },
-      });
-    const policy = app('policy', { AM_BOOT_UNIVERSE: 'new_sample' });
-    const identity = app('identity', {});
-    const gateway = app('gateway', { AM_GATEWAY_PORT: String(gatewayPort), AM_GATEWAY_TLS: 'false' });
+    const policy = launchApp(infra, 'policy', { AM_BOOT_UNIVERSE: 'new_sample' });
+    const identity = launchApp(infra, 'identity');
+    const gateway = launchApp(infra, 'gateway', { AM_GATEWAY_PORT: String(gatewayPort), AM_GATEWAY_TLS: 'false' });
     await new Promise((resolve) => bare.once('message', resolve));
     const gw = `http://127.0.0.1:${gatewayPort}`;
     const base = `http://127.0.0.1:${barePort}`;
@@ -54,22 +50,17 @@ async function main() {
     await gateway.stop();
     await identity.stop();
     await policy.stop();
-    const m = (name: string, r: LoadResult) => [
-      { name: `${name} requests/s`, value: r.rps, unit: 'req/s' },
-      { name: `${name} p50`, value: r.p50ms, unit: 'ms' },
-      { name: `${name} p99`, value: r.p99ms, unit: 'ms' },
-    ];
     console.log(
       JSON.stringify({
         title: `REST v1 through the gateway vs bare Fastify (new_sample, autocannon ${CONNECTIONS} connections, ${SECONDS} s each)`,
         metrics: [
-          ...m('POST /v1/check gateway', results['check gateway']),
-          ...m('POST /v1/check bare', results['check bare']),
+          ...loadMetrics('POST /v1/check gateway', results['check gateway']),
+          ...loadMetrics('POST /v1/check bare', results['check bare']),
           { name: 'check gateway / bare ratio', value: results['check gateway'].rps / results['check bare'].rps, unit: '' },
-          ...m('POST /v1/check gateway, JWT caller', results['check gateway jwt']),
+          ...loadMetrics('POST /v1/check gateway, JWT caller', results['check gateway jwt']),
           { name: 'check JWT / demo identity ratio', value: results['check gateway jwt'].rps / results['check gateway'].rps, unit: '' },
-          ...m('GET /v1/nodes/… gateway', results['node gateway']),
-          ...m('GET /v1/nodes/… bare', results['node bare']),
+          ...loadMetrics('GET /v1/nodes/… gateway', results['node gateway']),
+          ...loadMetrics('GET /v1/nodes/… bare', results['node bare']),
           { name: 'nodes gateway / bare ratio', value: results['node gateway'].rps / results['node bare'].rps, unit: '' },
         ],
         notes:
