@@ -30,11 +30,15 @@ const anyEnvelope = envelopeSchema(z.unknown());
  * in the gateway's profile.) A 503 status reply means nobody listens on the subject.
  */
 class ReplyInbox {
-  private readonly prefix = `${createInbox()}.`;
+  private readonly prefix: string;
   private seq = 0;
   private readonly pending = new Map<string, { resolve(m: Msg): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly nc: NatsConnection) {
+  constructor(
+    private readonly nc: NatsConnection,
+    inboxPrefix: string | undefined,
+  ) {
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     nc.subscribe(`${this.prefix}*`, {
       callback: (_err, msg) => {
         const waiter = this.pending.get(msg.subject);
@@ -67,9 +71,9 @@ class ReplyInbox {
 }
 
 const inboxes = new WeakMap<NatsConnection, ReplyInbox>();
-function inboxOf(nc: NatsConnection): ReplyInbox {
+function inboxOf(nc: NatsConnection, inboxPrefix: string | undefined): ReplyInbox {
   let inbox = inboxes.get(nc);
-  if (!inbox) inboxes.set(nc, (inbox = new ReplyInbox(nc)));
+  if (!inbox) inboxes.set(nc, (inbox = new ReplyInbox(nc, inboxPrefix)));
   return inbox;
 }
 const encoder = new TextEncoder();
@@ -87,6 +91,8 @@ export class BusClient {
     /** The connection, or undefined while it is being (re)established. */
     private readonly connection: () => NatsConnection | undefined,
     private readonly defaultTimeoutMs = 5000,
+    /** Where replies arrive (`_INBOX` by default); a restricted NATS user may only receive inside its own prefix. */
+    private readonly inboxPrefix?: string,
   ) {}
 
   async request<C extends Contract<z.ZodType, z.ZodType>>(c: C, payload: RequestOf<C>, timeoutMs = this.defaultTimeoutMs): Promise<ReplyOf<C>> {
@@ -95,7 +101,7 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
     try {
-      const msg = await inboxOf(nc).request(c.subject, encoder.encode(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), timeoutMs);
+      const msg = await inboxOf(nc, this.inboxPrefix).request(c.subject, encoder.encode(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), timeoutMs);
       packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err));

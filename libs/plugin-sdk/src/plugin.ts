@@ -1,8 +1,6 @@
-import { describeIssues, envelopeSchema, unwrapEnvelope, vouchContract, type Envelope, type IssuedCredential } from '@am/bus';
-import { InternalError, UnauthenticatedError, UnavailableError } from '@am/model';
-import { connect, JSONCodec, type NatsConnection } from 'nats';
-import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { BusClient, BusUnavailableError, vouchContract, type IssuedCredential } from '@am/bus';
+import { UnauthenticatedError, UnavailableError } from '@am/model';
+import { connect, type NatsConnection } from 'nats';
 import { fetchSshCredential, type SshLogin } from './ssh-login';
 
 /** Where plugins receive replies; their NATS user may subscribe to nothing else (libs/testing SERVICE_PERMISSIONS). */
@@ -28,10 +26,6 @@ export interface PluginOptions {
 /** The request could not reach the identity service (NATS down, nobody answering, timeout). */
 export class PluginUnavailableError extends UnavailableError {}
 
-const codec = JSONCodec();
-const anyEnvelope = envelopeSchema(z.unknown());
-/** What the Nest NATS server answers: the handler's envelope in `response`, or a transport-level `err`. */
-const NestReply = z.object({ response: z.unknown().optional(), err: z.unknown().optional() });
 
 /**
  * An identity plugin's connection to the Access Manager (access-model §8.5): the plugin
@@ -45,12 +39,14 @@ export class IdentityPlugin {
   private own?: { credential: string; expiresAt?: number };
   private refreshing?: Promise<string>;
   private readonly clock: () => number;
+  private readonly bus: BusClient;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly options: PluginOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.bus = new BusClient(() => nc, options.requestTimeoutMs ?? 5000, options.nats.inboxPrefix ?? DEFAULT_PLUGIN_INBOX_PREFIX);
     if ('credential' in options.identity) this.own = { credential: options.identity.credential.trim(), expiresAt: expiryOf(options.identity.credential) };
   }
 
@@ -98,24 +94,12 @@ export class IdentityPlugin {
 
   /** The subject is closed to every other request: the plugin's NATS user may publish nowhere else. */
   private async request(credential: string, principal: string): Promise<IssuedCredential> {
-    const body = vouchContract.request.parse({ credential, principal });
-    let raw: unknown;
     try {
-      const msg = await this.nc.request(vouchContract.subject, codec.encode({ pattern: vouchContract.subject, data: body, id: randomUUID() }), {
-        timeout: this.options.requestTimeoutMs ?? 5000,
-      });
-      raw = codec.decode(msg.data);
+      return await this.bus.request(vouchContract, { credential, principal });
     } catch (err) {
-      throw new PluginUnavailableError(`${vouchContract.subject} unavailable: ${(err as Error).message}`);
+      if (err instanceof BusUnavailableError) throw new PluginUnavailableError(err.message);
+      throw err;
     }
-    const reply = NestReply.safeParse(raw);
-    if (!reply.success || reply.data.err !== undefined) throw new PluginUnavailableError(`${vouchContract.subject} unavailable: ${JSON.stringify(reply.success ? reply.data.err : raw)}`);
-    const envelope = anyEnvelope.safeParse(reply.data.response);
-    if (!envelope.success) throw new InternalError(`${vouchContract.subject} answered outside its contract: ${describeIssues(envelope.error)}`);
-    const value = unwrapEnvelope(vouchContract.subject, envelope.data as Envelope<unknown>);
-    const parsed = vouchContract.reply.safeParse(value);
-    if (!parsed.success) throw new InternalError(`${vouchContract.subject} answered outside its contract: ${describeIssues(parsed.error)}`);
-    return parsed.data;
   }
 
   private refresh(): Promise<string> {
