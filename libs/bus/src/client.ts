@@ -109,7 +109,7 @@ export class BusClient {
     if (packet.err !== undefined && packet.err !== null) throw new BusContractError(c.subject, 'the handler failed outside its envelope');
     const envelope = anyEnvelope.safeParse(packet.response);
     if (!envelope.success) throw new BusContractError(c.subject, describeIssues(envelope.error));
-    const value = unwrapEnvelope(c.subject, envelope.data as Envelope<unknown>);
+    const value = unwrapEnvelope(envelope.data as Envelope<unknown>);
     const parsed = c.reply.safeParse(value);
     if (!parsed.success) throw new BusContractError(c.subject, describeIssues(parsed.error));
     return parsed.data as ReplyOf<C>;

@@ -1,6 +1,6 @@
 import { ERROR_CODES, errorFromCode, InternalError, InvalidArgumentError, isAmError, type AmError, type ErrorCode } from '@am/model';
 import { z } from 'zod';
-import type { Contract, ReplyOf, RequestOf } from './contracts/core';
+import type { Contract } from './contracts/core';
 
 /**
  * What travels back on the bus: the contract's reply, or a typed error. Errors are data, not
@@ -16,11 +16,11 @@ export const envelopeSchema = <T extends z.ZodType>(value: T) =>
 /** A handler for one contract: receives the validated request, returns the reply or throws an AmError. */
 export interface BusHandler<C extends Contract<z.ZodType, z.ZodType> = Contract<z.ZodType, z.ZodType>> {
   contract: C;
-  handle(request: z.output<C['request']>): Promise<RequestOf<C> extends never ? never : ReplyOf<C>> | ReplyOf<C>;
+  handle(request: z.output<C['request']>): Promise<unknown> | unknown;
 }
 
 export function handler<C extends Contract<z.ZodType, z.ZodType>>(contract: C, handle: (request: z.output<C['request']>) => Promise<z.input<C['reply']>> | z.input<C['reply']>): BusHandler {
-  return { contract, handle: handle as BusHandler['handle'] };
+  return { contract, handle };
 }
 
 /** Describes zod issues in one line: `path.to.field: message; ...`. */
@@ -47,7 +47,7 @@ export async function runHandler(h: BusHandler, raw: unknown, onInternal: (err: 
   }
 }
 
-export function unwrapEnvelope(subject: string, envelope: Envelope<unknown>): unknown {
+export function unwrapEnvelope(envelope: Envelope<unknown>): unknown {
   if (envelope.ok) return envelope.value;
   throw errorFromCode(envelope.error.code, envelope.error.message) as AmError;
 }

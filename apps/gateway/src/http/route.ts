@@ -47,6 +47,9 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   handle(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<RouteResult>;
 }
 
+/** A service's reply as the route's answer, its revision in AM-Revision. */
+export const answer = (reply: { revision: number }): RouteResult => ({ body: reply, revision: reply.revision });
+
 export const route = <Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<Q, B>): RouteSpec => spec as unknown as RouteSpec;
 
 const PROBLEM_TYPE = 'application/problem+json';

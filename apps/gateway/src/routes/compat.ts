@@ -79,7 +79,7 @@ export function registerCompatRoutes(app: FastifyInstance, { bus, bootstrapToken
 
   const create = compat({ version: '0' }, async (q, req) => {
     const path = normalizePath((req.params as { '*': string })['*']);
-    const r = await bus.request(createNodeContract, { credential: callerOf(q, req), path, directory: boolParam(q, 'as_directory') || boolParam(q, 'asDirectory') });
+    const r = await bus.request(createNodeContract, { credential: callerOf(q, req), path, directory: boolParam(q, 'as_directory') });
     return { version: '1', error: status(0, '', r.revision) };
   });
   const remove = compat({}, async (q, req) => {

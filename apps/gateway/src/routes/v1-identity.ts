@@ -11,7 +11,7 @@ import {
 } from '@am/bus';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { route, type RouteSpec } from '../http/route';
+import { answer, route, type RouteSpec } from '../http/route';
 
 const Delegation = z.object({ credential: z.string(), principal: z.string(), dataset: z.string(), roles: z.array(z.string()), expiresAt: z.number().int(), revision: z.number().int() });
 
@@ -28,8 +28,7 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
       errors: [400, 401, 403, 404, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(vouchContract, { credential: credential!, principal: body.principal });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(vouchContract, { credential: credential!, principal: body.principal }));
       },
     }),
     route({
@@ -59,7 +58,7 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
         const r = body.delegation
           ? await bus.request(extendDelegationContract, { credential: credential!, delegation: body.delegation, dataset: body.dataset, attributes: body.attributes })
           : await bus.request(createDelegationContract, { credential: credential!, dataset: body.dataset, attributes: body.attributes });
-        return { body: r, revision: r.revision };
+        return answer(r);
       },
     }),
   ];

@@ -19,7 +19,7 @@ import {
 } from '@am/bus';
 import { aceJsonSchema, appliedRoleJsonSchema, InvalidArgumentError, NotFoundError, textAnnotationJsonSchema } from '@am/model';
 import { z } from 'zod';
-import { route, type RouteSpec } from '../http/route';
+import { answer, route, type RouteSpec } from '../http/route';
 
 /** `user/hpe/bu1/alice` (URL form, no scheme) → `am://user/hpe/bu1/alice`; '' → `am://`. */
 export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
@@ -76,8 +76,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, wildcard, credential, atLeast }) {
-        const r = await bus.request(createNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), directory: body.kind === 'dir' });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(createNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), directory: body.kind === 'dir' }));
       },
     }),
     route({
@@ -95,12 +94,10 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
         if (annotation) {
           const [, node, tag, unique] = annotation;
           const expectedVersion = query.version === undefined ? undefined : Number(query.version);
-          const r = await bus.request(deleteAnnotationContract, { credential: credential!, atLeast, path: treePath(node), tag, unique, expectedVersion });
-          return { body: r, revision: r.revision };
+          return answer(await bus.request(deleteAnnotationContract, { credential: credential!, atLeast, path: treePath(node), tag, unique, expectedVersion }));
         }
         if (query.version !== undefined) throw Object.assign(new InvalidArgumentError('version applies to annotations only'), { field: 'query.version' });
-        const r = await bus.request(deleteNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), recursive: query.recursive ?? false });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(deleteNodeContract, { credential: credential!, atLeast, path: treePath(wildcard), recursive: query.recursive ?? false }));
       },
     }),
     route({
@@ -117,8 +114,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       async handle({ query, body, wildcard, credential, atLeast }) {
         const m = /^(.*?)\/?annotations$/.exec(wildcard);
         if (!m) throw new NotFoundError('POST /v1/nodes/{path}/annotations is the only POST under /v1/nodes');
-        const r = await bus.request(annotateContract, { credential: credential!, atLeast, path: treePath(m[1]), annotation: body, force: query.force ?? false });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(annotateContract, { credential: credential!, atLeast, path: treePath(m[1]), annotation: body, force: query.force ?? false }));
       },
     }),
     route({
@@ -138,8 +134,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       auth: true,
       async handle({ body, credential, atLeast }) {
         const asOf = body.asOf === undefined ? undefined : AsOfQuery.parse(String(body.asOf));
-        const r = await bus.request(checkContract, { credential: credential!, atLeast, target: body.target, ops: body.ops, agent: body.agent, explain: body.explain ?? false, asOf });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(checkContract, { credential: credential!, atLeast, target: body.target, ops: body.ops, agent: body.agent, explain: body.explain ?? false, asOf }));
       },
     }),
     route({
@@ -152,8 +147,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        const r = await bus.request(whoCanContract, { credential: credential!, atLeast, target: query.target, op: query.op, under: query.under ?? 'am://' });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(whoCanContract, { credential: credential!, atLeast, target: query.target, op: query.op, under: query.under ?? 'am://' }));
       },
     }),
     route({
@@ -166,8 +160,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        const r = await bus.request(whatCanContract, { credential: credential!, atLeast, principal: query.principal, op: query.op, under: query.under ?? 'am://' });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(whatCanContract, { credential: credential!, atLeast, principal: query.principal, op: query.op, under: query.under ?? 'am://' }));
       },
     }),
     route({
@@ -180,15 +173,14 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        const r = await bus.request(historyContract, {
+        return answer(await bus.request(historyContract, {
           credential: credential!,
           atLeast,
           path: query.path,
           since: query.since === undefined ? undefined : Number(query.since),
           subtree: query.subtree ?? false,
           ...(query.limit ? { limit: Math.max(1, Math.min(10_000, Number(query.limit))) } : {}),
-        });
-        return { body: r, revision: r.revision };
+        }));
       },
     }),
     route({
@@ -243,8 +235,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [401, 503],
       auth: true,
       async handle({ credential, atLeast }) {
-        const r = await bus.request(resolveCallerContract, { credential: credential!, atLeast, accept: 'login' });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(resolveCallerContract, { credential: credential!, atLeast, accept: 'login' }));
       },
     }),
   ];

@@ -19,7 +19,7 @@ import {
   type BusClient,
 } from '@am/bus';
 import { z } from 'zod';
-import { route, type RouteSpec } from '../http/route';
+import { answer, route, type RouteSpec } from '../http/route';
 
 const Revision = z.number().int();
 /** A certificate or CSR as PEM (the pki service bounds and checks what it parses). */
@@ -62,7 +62,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       auth: false,
       async handle({ query }) {
         const r = await bus.request(caContract, {});
-        if (query.format === 'json') return { body: r, revision: r.revision };
+        if (query.format === 'json') return answer(r);
         return { body: r.chain, revision: r.revision, contentType: PEM_CHAIN };
       },
     }),
@@ -77,8 +77,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(initCaContract, { credential: credential!, keyType: body.keyType }, ISSUE_TIMEOUT_MS);
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(initCaContract, { credential: credential!, keyType: body.keyType }, ISSUE_TIMEOUT_MS));
       },
     }),
     route({
@@ -92,8 +91,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(signCsrContract, { credential: credential!, ...body });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(signCsrContract, { credential: credential!, ...body }));
       },
     }),
     route({
@@ -113,8 +111,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(issueCertificateContract, { credential: credential!, ...body, keyType: body.keyType ?? 'ec-p256' }, ISSUE_TIMEOUT_MS);
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(issueCertificateContract, { credential: credential!, ...body, keyType: body.keyType ?? 'ec-p256' }, ISSUE_TIMEOUT_MS));
       },
     }),
     route({
@@ -129,8 +126,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(revokeContract, { credential: credential!, ...body });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(revokeContract, { credential: credential!, ...body }));
       },
     }),
     route({
@@ -160,8 +156,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [401, 503],
       auth: true,
       async handle({ credential }) {
-        const r = await bus.request(trustListContract, { credential: credential! });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(trustListContract, { credential: credential! }));
       },
     }),
     route({
@@ -175,8 +170,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(trustAddContract, { credential: credential!, ...body });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(trustAddContract, { credential: credential!, ...body }));
       },
     }),
     route({
@@ -189,8 +183,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 503],
       auth: true,
       async handle({ query, credential }) {
-        const r = await bus.request(trustRemoveContract, { credential: credential!, fingerprint: query.fingerprint });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(trustRemoveContract, { credential: credential!, fingerprint: query.fingerprint }));
       },
     }),
     route({
@@ -206,8 +199,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = await bus.request(pinContract, { credential: credential!, ...body });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(pinContract, { credential: credential!, ...body }));
       },
     }),
     route({
@@ -220,8 +212,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
       errors: [400, 401, 403, 404, 503],
       auth: true,
       async handle({ query, credential }) {
-        const r = await bus.request(unpinContract, { credential: credential!, fingerprint: query.fingerprint });
-        return { body: r, revision: r.revision };
+        return answer(await bus.request(unpinContract, { credential: credential!, fingerprint: query.fingerprint }));
       },
     }),
   ];
