@@ -127,6 +127,35 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(kid);
   });
 
+  it('delegation: a credential with a target ACE, validated by the consumer it is presented to, extended without widening', async () => {
+    const bob = (await call('POST', '/v1/credentials/vouch', { as: 'am://workload/yoyodyne/id-plugin', body: { principal: 'am://user/yoyodyne/bob' } })).json.credential;
+    const dataset = 'am://data/yoyodyne/daos1';
+    const targetAce = { acls: [{ roles: ['am://role/yoyodyne/id-plugin'] }] };
+    const created = await call('POST', '/v1/credentials/delegation', { as: bob, body: { dataset, targetAce, attributes: ['am://role/yoyodyne/daos/*'] } });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ dataset, targetAce, heritableAce: { acls: [] }, roles: ['am://role/yoyodyne/daos/raw', 'am://role/yoyodyne/daos/ref'] });
+    const validate = (as: string | undefined, credential: string) => call('POST', '/v1/credentials/validate', { as, body: { credential, asTarget: true } });
+    expect((await validate('am://workload/yoyodyne/id-plugin', created.json.credential)).json).toMatchObject({
+      valid: true,
+      kind: 'delegation',
+      claims: { target_ace: targetAce, dataset },
+      target: { principal: 'am://workload/yoyodyne/id-plugin', satisfied: true },
+    });
+    expect((await validate(bob, created.json.credential)).json).toMatchObject({ valid: false, target: { satisfied: false } });
+    expectProblem(await validate(undefined, created.json.credential), 401);
+    // A delegation credential is never a login, at the gateway either.
+    expectProblem(await call('GET', '/v1/whoami', { as: created.json.credential }), 401);
+
+    const extended = await call('POST', '/v1/credentials/delegation', { as: bob, body: { dataset, delegation: created.json.credential, attributes: ['**/raw'] } });
+    expect(extended.json).toMatchObject({ roles: ['am://role/yoyodyne/daos/raw'], targetAce });
+    const empty = await call('POST', '/v1/credentials/delegation', { as: bob, body: { dataset, targetAce: { acls: [{ roles: [] }] } } });
+    expectProblem(empty, 400);
+    expectProblem(await call('POST', '/v1/credentials/delegation', { as: bob, body: { dataset, targetAce: { acls: [{ roles: ['am://role/yoyodyne/yoyo-admin'] }] } } }), 404);
+    const badShape = await call('POST', '/v1/credentials/delegation', { as: bob, body: { dataset, targetAce: [['am://role/x']] } });
+    expectProblem(badShape, 400);
+    expect(badShape.json.field).toBe('body.targetAce');
+  });
+
   it('serves an OpenAPI 3.1 document that validates and covers every v1 route, and interactive docs', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');

@@ -133,14 +133,7 @@ export class Context {
     this.credential ??= (async () => {
       const raw = this.opts.user ?? this.io.env.AM_USER;
       if (raw === undefined || raw.trim() === '') return undefined;
-      if (!raw.startsWith('@')) return raw.trim();
-      const file = raw.slice(1).trim();
-      try {
-        // A credential captured with `ssh ... > file` ends with a newline: not part of it.
-        return (await readFile(file, 'utf8')).trim();
-      } catch (err) {
-        throw new CliError(`error reading user credential from ${file}: ${(err as Error).message}`);
-      }
+      return credentialArgument(raw, 'user credential');
     })();
     return this.credential;
   }
@@ -215,4 +208,16 @@ function checkKeyPair(cert: string, certFile: string, key: string, keyFile: stri
     throw new CliError(`${keyFile} does not hold a readable private key (an encrypted key must be decrypted first)`);
   }
   if (!x509.checkPrivateKey(privateKey)) throw new CliError(`the key in ${keyFile} does not belong to the certificate in ${certFile}`);
+}
+
+/** A credential as given on the command line: the value itself, or `@file` to read it from a file. */
+export async function credentialArgument(raw: string, what: string): Promise<string> {
+  if (!raw.startsWith('@')) return raw.trim();
+  const file = raw.slice(1).trim();
+  try {
+    // A credential captured with `ssh ... > file` ends with a newline: not part of it.
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    throw new CliError(`error reading ${what} from ${file}: ${(err as Error).message}`);
+  }
 }

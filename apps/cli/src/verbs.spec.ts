@@ -145,6 +145,33 @@ describe('am verbs against a stand-in gateway', () => {
     expect(expired.err).toBe('Error: credential is not valid: token is expired by 3m2s\n');
   });
 
+  it('delegate with ACE options posts to /v1/credentials/delegation; validate --as-target sends the caller as presenter', async () => {
+    const deleg = join(dir, 'deleg');
+    writeFileSync(deleg, 'old.delegation.token\n');
+    reply = () => ({ body: { credential: 'new.delegation.token', roles: ['am://role/r'], targetAce: { acls: [] }, heritableAce: { acls: [] } } });
+    const r = await am(['delegate', 'am://data/d', '--attributes', 'am://role/*', '--target', 'am://role/a, am://role/b', '--target', 'am://role/c', '--heritable', 'am://role/c', '--extend', `@${deleg}`]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(r.out).credential).toBe('new.delegation.token');
+    expect(seen.at(-1)!.url).toBe('/v1/credentials/delegation');
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({
+      dataset: 'am://data/d',
+      attributes: ['am://role/*'],
+      targetAce: { acls: [{ roles: ['am://role/a', 'am://role/b'] }, { roles: ['am://role/c'] }] },
+      heritableAce: { acls: [{ roles: ['am://role/c'] }] },
+      delegation: 'old.delegation.token',
+    });
+    expect((await am(['delegate', 'am://data/d', '--op', 'READ', '--target', 'am://role/a'])).err).toMatch(/does not combine/);
+    expect((await am(['delegate', 'am://data/d', '--extend', '@/nonexistent/deleg'])).err).toMatch(/reading the --extend credential from \/nonexistent\/deleg/);
+
+    reply = () => ({ body: { valid: false, message: 'am://workload/db does not satisfy the target ACE of this delegation credential', target: { principal: 'am://workload/db', satisfied: false } } });
+    const v = await am(['validate', '-c', `@${deleg}`, '--as-target'], { AM_USER: 'am://workload/db' });
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.out).target).toEqual({ principal: 'am://workload/db', satisfied: false });
+    expect(seen.at(-1)!.headers.authorization).toBe('Bearer am://workload/db');
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ credential: 'old.delegation.token', asTarget: true });
+    expect((await am(['validate', '--as-target'])).err).toMatch(/--as-target checks the delegation credential given with -c/);
+  });
+
   it('chperm: ACEs from ls -l output, @file or stdin; later writes carry the earlier revision as AM-Consistency', async () => {
     let rev = 40;
     reply = (s) => ({ revision: ++rev, body: { annotation: { ...JSON.parse(s.body), unique: JSON.parse(s.body).unique ?? '99', version: '2' }, revision: rev } });

@@ -206,6 +206,72 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       await expect(client.bus.request(createDelegationContract, { credential: 'am://user/demo-god', dataset: 'am://data/hpe' })).rejects.toThrow();
     });
 
+    it('carries target and heritable ACEs: the target decides who may present it, the heritable ACE survives every extension', async () => {
+      const daos1 = 'am://data/yoyodyne/daos1';
+      const acl = (...roles: string[]) => ({ roles });
+      const created = await client.bus.request(createDelegationContract, {
+        credential: bobCredential,
+        dataset: daos1,
+        targetAce: { acls: [acl('am://role/yoyodyne/id-plugin', 'am://role/yoyodyne/daos/std')] },
+        heritableAce: { acls: [acl('am://role/yoyodyne/id-plugin/')] },
+      });
+      // The heritable ACE binds this credential too (paths normalised, duplicates once).
+      expect(created.heritableAce).toEqual({ acls: [acl('am://role/yoyodyne/id-plugin')] });
+      expect(created.targetAce).toEqual({ acls: [acl('am://role/yoyodyne/id-plugin', 'am://role/yoyodyne/daos/std'), acl('am://role/yoyodyne/id-plugin')] });
+      const shown = await validate(created.credential, 'delegation');
+      expect(shown.claims).toMatchObject({ dataset: daos1, target_ace: created.targetAce, heritable_ace: created.heritableAce });
+
+      // The consumer asks "is this meant for me?": the plugin workload holds id-plugin, bob does not.
+      const asPlugin = await client.bus.request(validateCredentialContract, { credential: created.credential, presenter: pluginCredential });
+      expect(asPlugin).toMatchObject({ valid: true, target: { principal: 'am://workload/yoyodyne/id-plugin', satisfied: true } });
+      const asBob = await client.bus.request(validateCredentialContract, { credential: created.credential, presenter: bobCredential });
+      expect(asBob).toMatchObject({ valid: false, target: { principal: 'am://user/yoyodyne/bob', satisfied: false } });
+      expect(asBob.message).toMatch(/does not satisfy the target ACE/);
+      // A login credential has no target; a forged presenter is refused outright.
+      expect(await client.bus.request(validateCredentialContract, { credential: bobCredential, presenter: pluginCredential })).toMatchObject({ valid: false });
+      await expect(client.bus.request(validateCredentialContract, { credential: created.credential, presenter: `${pluginCredential.slice(0, -4)}AAAA` })).rejects.toBeInstanceOf(
+        UnauthenticatedError,
+      );
+
+      // Re-targeted on extension: the new target replaces the old one, the heritable ACE stays in it.
+      const retargeted = await client.bus.request(extendDelegationContract, {
+        credential: bobCredential,
+        delegation: created.credential,
+        dataset: daos1,
+        targetAce: { acls: [acl('am://role/yoyodyne/daos/raw')] },
+      });
+      expect(retargeted.targetAce).toEqual({ acls: [acl('am://role/yoyodyne/daos/raw'), acl('am://role/yoyodyne/id-plugin')] });
+      expect(retargeted.heritableAce).toEqual(created.heritableAce);
+      // Without a new target the old one is kept; a further heritable ACL accumulates.
+      const kept = await client.bus.request(extendDelegationContract, {
+        credential: bobCredential,
+        delegation: retargeted.credential,
+        dataset: daos1,
+        heritableAce: { acls: [acl('am://role/yoyodyne/yoyo-user')] },
+      });
+      expect(kept.heritableAce.acls).toEqual([acl('am://role/yoyodyne/id-plugin'), acl('am://role/yoyodyne/yoyo-user')]);
+      expect(kept.targetAce.acls).toEqual([acl('am://role/yoyodyne/daos/raw'), acl('am://role/yoyodyne/id-plugin'), acl('am://role/yoyodyne/yoyo-user')]);
+
+      // Roles in the ACEs need View + USEROLE; an empty ACL, a non-role path, another dataset are refused.
+      const refused = (request: Partial<Parameters<typeof client.bus.request<typeof createDelegationContract>>[1]>) =>
+        client.bus.request(createDelegationContract, { credential: bobCredential, dataset: daos1, ...request });
+      await expect(refused({ targetAce: { acls: [acl('am://role/yoyodyne/yoyo-admin')] } })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(refused({ targetAce: { acls: [acl()] } })).rejects.toThrow(/without roles/);
+      await expect(refused({ heritableAce: { acls: [acl('am://user/yoyodyne/bob')] } })).rejects.toThrow(/not a role/);
+      await expect(
+        client.bus.request(extendDelegationContract, { credential: bobCredential, delegation: kept.credential, dataset: 'am://data/yoyodyne' }),
+      ).rejects.toThrow(/issued for am:\/\/data\/yoyodyne\/daos1/);
+      const alice = await client.bus.request(vouchContract, { credential: pluginCredential, principal: 'am://user/yoyodyne/alice' });
+      await client.bus.request(annotateContract, {
+        credential: alice.credential,
+        path: 'am://role/yoyodyne/daos/std',
+        annotation: { tag: 'ace', op: 'USEROLE', acls: [{ roles: ['am://role/yoyodyne/yoyo-admin'] }] },
+      });
+      await expect(refused({ targetAce: { acls: [acl('am://role/yoyodyne/daos/std')] } })).rejects.toThrow(
+        expect.objectContaining({ constructor: PermissionDeniedError, message: expect.stringContaining('using role am://role/yoyodyne/daos/std') }),
+      );
+    });
+
     describe('hostile credentials are refused at validate and at vouch', () => {
       const now = () => Math.floor(Date.now() / 1000);
       let key: SigningKey;

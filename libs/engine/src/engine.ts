@@ -4,6 +4,7 @@
  */
 import {
   Annotation,
+  DelegationAce,
   DetailsResult,
   formatOperationList,
   isPrincipalPath,
@@ -27,6 +28,8 @@ import { attempt, Result } from './result';
 import {
   authenticateDemoIdentity,
   authorizeDatasetCredential,
+  authorizeRoleUse,
+  satisfiesDelegationAce,
   authorizeVouch,
   DatasetCredentialPlan,
   IdentitySettings,
@@ -195,6 +198,16 @@ export class AccessEngine {
 
   authorizeDatasetCredential(caller: string, dataset: string, operations: readonly unknown[], now: number): Result<DatasetCredentialPlan> {
     return attempt(() => authorizeDatasetCredential(this.ev, this.caller(caller), dataset, operations, now));
+  }
+
+  /** Roles the caller names in a delegation credential's ACEs: View + USEROLE on each. */
+  authorizeRoleUse(caller: string, roles: readonly string[], now: number): Result<void> {
+    return attempt(() => authorizeRoleUse(this.ev, this.caller(caller), roles, now));
+  }
+
+  /** Whether `principal` (the one presenting a delegation credential) satisfies its target ACE. */
+  satisfiesDelegationAce(principal: string, ace: DelegationAce, now: number): Result<boolean> {
+    return attempt(() => satisfiesDelegationAce(this.ev, this.caller(principal), ace, now));
   }
 
   authenticateDemoIdentity(credential: string, settings: IdentitySettings, now: number): Result<string> {

@@ -84,7 +84,7 @@ function requireViewableNode(ev: Evaluator, caller: TreeNode, path: string, now:
  * §5.1), then allow `op`. Old roles (being replaced) that no longer exist are skipped, and an
  * invisible old role is named redacted, since the caller only ever saw it redacted.
  */
-function checkRoleOperation(ev: Evaluator, caller: TreeNode, roles: readonly string[], age: 'old' | 'new', op: Operation, now: number): void {
+export function checkRoleOperation(ev: Evaluator, caller: TreeNode, roles: readonly string[], age: 'old' | 'new', op: Operation, now: number): void {
   const denied = (r: string) =>
     new PermissionDeniedError(op === Op.APPLYROLE ? `permission denied for applying role ${r}` : `permission denied for using role ${r} in permission`);
   for (const r of age === 'old' ? existingRoles(ev, roles) : roles) {

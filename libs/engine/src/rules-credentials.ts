@@ -3,6 +3,8 @@
  * demonstration identities (§8.2) and the ssh endpoint's native-login rule (§8.6).
  */
 import {
+  DelegationAce,
+  delegationAceSatisfied,
   FailedPreconditionError,
   formatOperationList,
   InvalidArgumentError,
@@ -21,6 +23,7 @@ import {
   UnauthenticatedError,
 } from '@am/model';
 import { Evaluator } from './evaluator';
+import { checkRoleOperation } from './rules-annotations';
 import { TreeNode } from './tree-node';
 
 export const NATIVE_LOGIN_ROLE = 'am://role/native-login';
@@ -59,6 +62,19 @@ export function authorizeDatasetCredential(ev: Evaluator, caller: TreeNode, data
     if (provider !== undefined) return { kind: 'provider', dataset: path, providerPath: n.path, provider, operations: ops };
   }
   throw new FailedPreconditionError(`no credential provider found for ${path}`);
+}
+
+/**
+ * Naming roles in a delegation credential's target or heritable ACE is using them in an ACE: each
+ * must be a role leaf the caller can View, with USEROLE (§5, as for an ACE on the tree).
+ */
+export function authorizeRoleUse(ev: Evaluator, caller: TreeNode, roles: readonly string[], now: number): void {
+  checkRoleOperation(ev, caller, roles.map(parsePath), 'new', Op.USEROLE, now);
+}
+
+/** Does the principal's effective role set satisfy a delegation credential's target ACE (§4.1)? */
+export function satisfiesDelegationAce(ev: Evaluator, principal: TreeNode, ace: DelegationAce, now: number): boolean {
+  return delegationAceSatisfied(ace, new Set(ev.orderedRoles(principal, now)));
 }
 
 export interface IdentitySettings {

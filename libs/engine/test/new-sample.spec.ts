@@ -87,6 +87,19 @@ describe('new_sample worked examples', () => {
     });
   });
 
+  test('roles named in a delegation ACE need View + USEROLE; the target ACE is judged on the presenter\'s effective roles', () => {
+    const bob = 'am://user/yoyodyne/bob';
+    expect(valueOf(engine.authorizeRoleUse(bob, ['am://role/yoyodyne/id-plugin', 'am://role/yoyodyne/daos/raw'], NOW))).toBeUndefined();
+    // yoyo-admin is invisible to bob: the same not-found as for an ACE on the tree.
+    expect(errorOf(engine.authorizeRoleUse(bob, ['am://role/yoyodyne/yoyo-admin'], NOW))).toEqual({ code: 'not-found', message: 'role am://role/yoyodyne/yoyo-admin not found' });
+    expect(errorOf(engine.authorizeRoleUse(bob, ['am://role/yoyodyne/daos'], NOW)).code).toBe('not-found');
+    const target = { acls: [{ roles: ['am://role/yoyodyne/id-plugin'] }, { roles: ['am://role/yoyodyne/yoyo-user', 'am://role/yoyodyne/daos/raw'] }] };
+    expect(valueOf(engine.satisfiesDelegationAce('am://workload/yoyodyne/id-plugin', target, NOW))).toBe(false);
+    expect(valueOf(engine.satisfiesDelegationAce(bob, { acls: target.acls.slice(1) }, NOW))).toBe(true);
+    expect(valueOf(engine.satisfiesDelegationAce(bob, target, NOW))).toBe(false);
+    expect(errorOf(engine.satisfiesDelegationAce('am://user/nobody', target, NOW)).code).toBe('unauthenticated');
+  });
+
   test('demo-god sees everything but can change nothing', () => {
     expect(valueOf(engine.details(DEMO_GOD, 'am://user/hpe/bu1/invisible-man', {}, NOW)).details.path).toBe('am://user/hpe/bu1/invisible-man');
     const put = engine.authorize(DEMO_GOD, { kind: 'put-annotation', path: ALICE, annotation: note('x') }, NOW);

@@ -13,3 +13,4 @@ export * from './universe';
 export * from './universe-parse';
 export * from './universe-export';
 export * from './views';
+export * from './delegation-ace';

@@ -1,13 +1,27 @@
 import type { Command } from 'commander';
 import { compatError } from '../client';
 import type { Context } from '../context';
-import { examples } from '../context';
+import { credentialArgument, examples } from '../context';
 import { CliError } from '../errors';
 import { list, treePath } from '../paths';
 
 /** Sorts object members recursively (the reference prints `validate` that way). */
 const sorted = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+
+interface DelegateOptions {
+  op?: string[];
+  attributes?: string[];
+  target: string[];
+  heritable: string[];
+  extend?: string;
+}
+
+/** Repeatable options: each occurrence is kept. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Each --target/--heritable occurrence is one ACL (an OR of comma-separated roles); occurrences AND. */
+const aceOption = (acls: string[]) => ({ acls: acls.map((roles) => ({ roles: list(roles) })) });
 
 export function registerIdentityCommands(program: Command, ctx: () => Context): void {
   examples(
@@ -30,15 +44,38 @@ export function registerIdentityCommands(program: Command, ctx: () => Context): 
   examples(
     program
       .command('delegate')
-      .description('get a credential for a dataset (a delegation credential carrying your delegated roles, or the provider\'s)')
+      .description(
+        "get a credential for a dataset (a delegation credential carrying your delegated roles, or the provider's); " +
+          'with --attributes, --target, --heritable or --extend, a delegation credential from POST /v1/credentials/delegation',
+      )
       .argument('<dataset>', 'the dataset path')
-      .option('--op <ops>', 'operations the credential is for, comma-separated (default: only View is needed)', list),
+      .option('--op <ops>', 'operations the credential is for, comma-separated (default: only View is needed)', list)
+      .option('--attributes <globs>', 'keep only delegated roles matching these globs, comma-separated (* within a segment, ** across)', list)
+      .option('--target <roles>', 'target ACE: whoever the credential is presented to must hold one of these roles (comma-separated); repeat for AND', collect, [])
+      .option('--heritable <roles>', 'heritable ACE: an ACL every extension keeps in its target (comma-separated roles); repeat for AND', collect, [])
+      .option('--extend <credential>', 'extend this delegation credential (or @file): fresh lifetime, never wider'),
     'AM_USER=@bob_cred am delegate am://data/yoyodyne/daos1',
     'am delegate am://data/yoyodyne/daos1 --op READ',
-  ).action(async (arg: string, o: { op?: string[] }) => {
+    'am delegate am://data/yoyodyne/daos1 --attributes "am://role/yoyodyne/daos/raw" --target am://role/yoyodyne/db-server > deleg',
+    'am delegate am://data/yoyodyne/daos1 --extend @deleg --target am://role/yoyodyne/backup',
+  ).action(async (arg: string, o: DelegateOptions) => {
     const c = ctx();
     const path = treePath(arg);
     const gw = await c.gateway();
+    if (o.attributes || o.target.length || o.heritable.length || o.extend) {
+      if (o.op) throw new CliError('--op asks for a provider credential; it does not combine with delegation options');
+      const body = {
+        dataset: path,
+        attributes: o.attributes,
+        targetAce: o.target.length ? aceOption(o.target) : undefined,
+        heritableAce: o.heritable.length ? aceOption(o.heritable) : undefined,
+        delegation: o.extend ? await credentialArgument(o.extend, 'the --extend credential') : undefined,
+      };
+      const r = await gw.request<{ credential: string }>('POST', '/v1/credentials/delegation', { body, secretBody: true });
+      if (c.output === 'table') c.print(r.body.credential);
+      else c.json(r.body);
+      return;
+    }
     const r = await gw.request('GET', '/datasetcredential', { query: { path, operations: (o.op ?? []).map((op) => op.toUpperCase()) } });
     const failure = compatError(r.body);
     if (failure) throw new CliError(`${path}: ${failure}`);
@@ -49,19 +86,23 @@ export function registerIdentityCommands(program: Command, ctx: () => Context): 
     program
       .command('validate')
       .description('check a credential\'s signature and times and show its claims (exit 1 when not valid)')
-      .option('-c, --credential <credential>', 'the credential (default: yours, from AM_USER or --user)'),
+      .option('-c, --credential <credential>', 'the credential (or @file; default: yours, from AM_USER or --user)')
+      .option('--as-target', 'you are the consumer the delegation credential (-c) was presented to: valid only if your roles satisfy its target ACE'),
     'am validate -c "$(cat bob_cred)"',
     'AM_USER=@bob_cred am validate',
-  ).action(async (o: { credential?: string }) => {
+    'AM_USER=@db_cred am validate -c @deleg --as-target',
+  ).action(async (o: { credential?: string; asTarget?: boolean }) => {
     const c = ctx();
-    const gw = await c.gateway(false);
-    const credential = o.credential?.trim() || (await c.userCredential());
+    if (o.asTarget && !o.credential) throw new CliError('--as-target checks the delegation credential given with -c/--credential against your own');
+    const gw = await c.gateway(o.asTarget === true);
+    const credential = o.credential ? await credentialArgument(o.credential, 'the credential to check') : await c.userCredential();
     if (!credential) throw new CliError('give the credential to check with -c/--credential');
     // The v1 route takes the credential in the body (never in a URL); printed in the reference's shape.
-    const r = await gw.request<{ valid: boolean; message: string; claims?: unknown }>('POST', '/v1/credentials/validate', { body: { credential }, secretBody: true });
-    const { valid, message, claims } = r.body;
+    const body = o.asTarget ? { credential, asTarget: true } : { credential };
+    const r = await gw.request<{ valid: boolean; message: string; claims?: unknown; target?: unknown }>('POST', '/v1/credentials/validate', { body, secretBody: true });
+    const { valid, message, claims, target } = r.body;
     const info = valid && claims ? JSON.stringify(claims, null, 2) : '';
-    c.json(sorted({ valid, info, error: { error: valid ? 0 : 1, message: valid ? 'credential is valid' : message, global: '0' } }));
+    c.json(sorted({ valid, info, error: { error: valid ? 0 : 1, message: valid ? 'credential is valid' : message, global: '0' }, ...(target ? { target } : {}) }));
     if (!valid) throw new CliError(`credential is not valid: ${message || 'invalid credential'}`);
   });
 

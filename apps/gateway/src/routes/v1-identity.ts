@@ -1,6 +1,7 @@
 import {
   createDelegationContract,
   CredentialClaimsView,
+  DelegationReply,
   extendDelegationContract,
   IssuedCredential,
   jwksContract,
@@ -9,11 +10,10 @@ import {
   vouchContract,
   type BusClient,
 } from '@am/bus';
+import { delegationAceJsonSchema, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { answer, route, type RouteSpec } from '../http/route';
-
-const Delegation = z.object({ credential: z.string(), principal: z.string(), dataset: z.string(), roles: z.array(z.string()), expiresAt: z.number().int(), revision: z.number().int() });
 
 /** Credentials on the v1 API: vouch, validate, delegation. The identity service issues and checks. */
 export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
@@ -34,30 +34,50 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
     route({
       method: 'POST',
       url: '/v1/credentials/validate',
-      summary: 'Check a credential: signature, key, times, issuer and audience; shows its claims (and delegated roles)',
+      summary:
+        'Check a credential: signature, key, times, issuer and audience; shows its claims (delegated roles, target and heritable ACEs). ' +
+        'With `asTarget`, the caller is the consumer the delegation credential was presented to: valid only if its roles satisfy the target ACE',
       tag: 'credentials',
-      body: z.strictObject({ credential: z.string().max(65_536), accept: z.enum(['login', 'delegation', 'any']).optional() }),
-      response: z.object({ valid: z.boolean(), message: z.string(), kind: z.enum(['login', 'delegation']).optional(), claims: CredentialClaimsView.optional() }),
-      errors: [400, 503],
+      body: z.strictObject({ credential: z.string().max(65_536), accept: z.enum(['login', 'delegation', 'any']).optional(), asTarget: z.boolean().optional() }),
+      response: z.object({
+        valid: z.boolean(),
+        message: z.string(),
+        kind: z.enum(['login', 'delegation']).optional(),
+        claims: CredentialClaimsView.optional(),
+        target: z.object({ principal: z.string(), satisfied: z.boolean() }).optional(),
+      }),
+      errors: [400, 401, 503],
       auth: false,
-      async handle({ body }) {
-        const { valid, message, kind, claims } = await bus.request(validateCredentialContract, { credential: body.credential, accept: body.accept ?? 'any' });
-        return { body: { valid, message, kind, claims } };
+      async handle({ body, credential }) {
+        if (body.asTarget && !credential) throw new UnauthenticatedError('asTarget: send your own credential as Authorization: Bearer <credential>');
+        const presenter = body.asTarget ? { presenter: credential } : {};
+        const r = await bus.request(validateCredentialContract, { credential: body.credential, accept: body.accept ?? 'any', ...presenter });
+        const { valid, message, kind, claims, target } = r;
+        return { body: { valid, message, kind, claims, target } };
       },
     }),
     route({
       method: 'POST',
       url: '/v1/credentials/delegation',
-      summary: "A delegation credential from a dataset's delegated attributes (optionally filtered); with `delegation`, extends one",
+      summary:
+        "A delegation credential from a dataset's delegated attributes (optionally filtered by `attributes` globs), with an optional " +
+        '`targetAce` (who may present it) and `heritableAce` (kept by every extension); with `delegation`, extends that credential (never widening)',
       tag: 'credentials',
-      body: z.strictObject({ dataset: z.string(), attributes: z.array(z.string()).max(256).optional(), delegation: z.string().max(8192).optional() }),
-      response: Delegation,
+      body: z.strictObject({
+        dataset: z.string(),
+        attributes: z.array(z.string()).max(256).optional(),
+        targetAce: delegationAceJsonSchema.optional(),
+        heritableAce: delegationAceJsonSchema.optional(),
+        delegation: z.string().max(8192).optional(),
+      }),
+      response: DelegationReply,
       errors: [400, 401, 403, 404, 409, 503],
       auth: true,
       async handle({ body, credential }) {
-        const r = body.delegation
-          ? await bus.request(extendDelegationContract, { credential: credential!, delegation: body.delegation, dataset: body.dataset, attributes: body.attributes })
-          : await bus.request(createDelegationContract, { credential: credential!, dataset: body.dataset, attributes: body.attributes });
+        const { delegation, ...request } = body;
+        const r = delegation
+          ? await bus.request(extendDelegationContract, { credential: credential!, delegation, ...request })
+          : await bus.request(createDelegationContract, { credential: credential!, ...request });
         return answer(r);
       },
     }),

@@ -3,6 +3,7 @@ import {
   authorizeVouchContract,
   createDelegationContract,
   datasetCredentialContract,
+  delegationTargetContract,
   extendDelegationContract,
   handler,
   jwksContract,
@@ -23,7 +24,17 @@ import {
   type AcceptedKind,
   type CredentialClaims,
 } from '@am/crypto';
-import { FailedPreconditionError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
+import {
+  delegationAceRoles,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  mergeDelegationAces,
+  normalizeDelegationAce,
+  parsePath,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  type DelegationAce,
+} from '@am/model';
 import type { SigningKeyStore } from '../keys/signing-key-store';
 import { matchesAnyPattern, validateFilter } from './attribute-filter';
 import type { CredentialIssuer } from './issuer';
@@ -77,14 +88,16 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     }
   };
 
-  const delegationPlan = async (credential: string, dataset: string): Promise<DatasetPlan & { plan: { kind: 'delegation' } }> => {
+  /** Policy decides the dataset credential and the use of every role the new ACEs name. */
+  const delegationPlan = async (credential: string, dataset: string, newAces: DelegationAce[]): Promise<DatasetPlan & { plan: { kind: 'delegation' } }> => {
     precheckCaller(credential);
-    const decided = await deps.bus.request(authorizeDatasetCredentialContract, { credential, dataset, operations: [] });
+    const useRoles = [...new Set(newAces.flatMap(delegationAceRoles))];
+    const decided = await deps.bus.request(authorizeDatasetCredentialContract, { credential, dataset, operations: [], useRoles });
     if (decided.plan.kind !== 'delegation') throw new FailedPreconditionError(`${decided.plan.dataset} delegates no attributes; ask for a dataset credential instead`);
     return decided as DatasetPlan & { plan: { kind: 'delegation' } };
   };
 
-  const issueDelegation = async (caller: string, dataset: string, roles: string[], revision: number) => {
+  const issueDelegation = async (caller: string, dataset: string, roles: string[], aces: DelegationAces, revision: number) => {
     const issued = await deps.issuer.issue({
       principal: caller,
       kind: 'delegation',
@@ -93,8 +106,10 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
       via: 'delegation',
       actor: caller,
       dataset,
+      targetAce: aces.target,
+      heritableAce: aces.heritable,
     });
-    return { credential: issued.credential, principal: caller, dataset, roles, expiresAt: issued.expiresAt, revision };
+    return { credential: issued.credential, principal: caller, dataset, roles, targetAce: aces.target, heritableAce: aces.heritable, expiresAt: issued.expiresAt, revision };
   };
 
   return [
@@ -111,7 +126,17 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
       return { credential: issued.credential, principal: issued.principal, expiresAt: issued.expiresAt, revision: decided.revision };
     }),
 
-    handler(validateCredentialContract, ({ credential, accept }) => validate(credential, accept, deps.keys, nowSec())),
+    handler(validateCredentialContract, async ({ credential, accept, presenter }) => {
+      const result = validate(credential, accept, deps.keys, nowSec());
+      if (presenter === undefined || !result.valid) return result;
+      precheckCaller(presenter);
+      if (result.kind !== 'delegation') return { valid: false, info: '', message: 'only a delegation credential is presented to a consumer' };
+      const target = result.claims.target_ace ?? NO_ACE;
+      const checked = await deps.bus.request(delegationTargetContract, { credential: presenter, target });
+      const answer = { ...result, target: { principal: checked.principal, satisfied: checked.satisfied } };
+      if (checked.satisfied) return answer;
+      return { ...answer, valid: false, info: '', message: `${checked.principal} does not satisfy the target ACE of this delegation credential` };
+    }),
 
     handler(signingKeysContract, () => ({ keys: publicKeysMap(deps.keys.all()) })),
 
@@ -125,28 +150,52 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
         // access-model §10.2: no fake credential; factories are not built yet.
         throw new FailedPreconditionError('credential factory unavailable');
       }
-      const issued = await issueDelegation(decided.caller, plan.dataset, plan.roles, decided.revision);
+      const issued = await issueDelegation(decided.caller, plan.dataset, plan.roles, NO_ACES, decided.revision);
       const info = `delegation credential for ${decided.caller} on ${plan.dataset}: roles [${plan.roles.join(' ')}], valid until ${new Date(issued.expiresAt * 1000).toISOString()}`;
       return { url: '', info, credential: issued.credential, expiresAt: issued.expiresAt, revision: decided.revision };
     }),
 
-    handler(createDelegationContract, async ({ credential, dataset, attributes }) => {
+    handler(createDelegationContract, async ({ credential, dataset, attributes, targetAce, heritableAce }) => {
       if (attributes) validateFilter(attributes);
-      const decided = await delegationPlan(credential, dataset);
+      const requested = requestedAces(targetAce, heritableAce);
+      const decided = await delegationPlan(credential, dataset, [requested.target, requested.heritable]);
       const roles = attributes ? decided.plan.roles.filter((r) => matchesAnyPattern(r, attributes)) : decided.plan.roles;
-      return issueDelegation(decided.caller, decided.plan.dataset, roles, decided.revision);
+      // The heritable ACE binds this credential too: it is the floor of every target from here on.
+      const aces = { heritable: requested.heritable, target: mergeDelegationAces(requested.target, requested.heritable) };
+      return issueDelegation(decided.caller, decided.plan.dataset, roles, aces, decided.revision);
     }),
 
-    handler(extendDelegationContract, async ({ credential, delegation, dataset, attributes }) => {
+    handler(extendDelegationContract, async ({ credential, delegation, dataset, attributes, targetAce, heritableAce }) => {
       if (attributes) validateFilter(attributes);
+      const requested = requestedAces(targetAce, heritableAce);
       const old = verifyDelegation(delegation);
-      const decided = await delegationPlan(credential, dataset);
+      if (old.dataset !== undefined && old.dataset !== parsePath(dataset)) {
+        throw new InvalidArgumentError(`the delegation credential was issued for ${old.dataset}, not ${dataset}`);
+      }
+      const decided = await delegationPlan(credential, dataset, [requested.target, requested.heritable]);
       if (old.id !== decided.caller) throw new PermissionDeniedError('permission denied: a delegation credential can only be extended by the principal it names');
       const held = new Set(old.roles ?? []);
       const roles = decided.plan.roles.filter((r) => held.has(r) && (!attributes || matchesAnyPattern(r, attributes)));
-      return issueDelegation(decided.caller, decided.plan.dataset, roles, decided.revision);
+      const heritable = mergeDelegationAces(old.heritable_ace ?? NO_ACE, requested.heritable);
+      const target = mergeDelegationAces(targetAce ? requested.target : (old.target_ace ?? NO_ACE), heritable);
+      return issueDelegation(decided.caller, decided.plan.dataset, roles, { target, heritable }, decided.revision);
     }),
   ];
+}
+
+interface DelegationAces {
+  target: DelegationAce;
+  heritable: DelegationAce;
+}
+
+const NO_ACE: DelegationAce = { acls: [] };
+const NO_ACES: DelegationAces = { target: NO_ACE, heritable: NO_ACE };
+
+function requestedAces(target: DelegationAce | undefined, heritable: DelegationAce | undefined): DelegationAces {
+  return {
+    target: normalizeDelegationAce(target ?? NO_ACE, 'targetAce'),
+    heritable: normalizeDelegationAce(heritable ?? NO_ACE, 'heritableAce'),
+  };
 }
 
 /** compat-rest §4.9: `valid`, the claims as `info`, and the reason in `message`. Never throws for a bad token. */

@@ -1,4 +1,4 @@
-import { issueCredential, keyId, type CredentialKind } from '@am/crypto';
+import { issueCredential, keyId, type CredentialAce, type CredentialKind } from '@am/crypto';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CredentialEventLog, IdentityEvent } from '../events';
@@ -13,7 +13,10 @@ export interface IssueRequest {
   via: 'ssh' | 'vouch' | 'delegation';
   /** Who asked (the plugin for a vouch; the principal itself otherwise). */
   actor: string;
+  /** Delegation credentials: the dataset, and the ACEs (omitted from the token when empty). */
   dataset?: string;
+  targetAce?: CredentialAce;
+  heritableAce?: CredentialAce;
 }
 
 export interface Issued {
@@ -46,7 +49,9 @@ export class CredentialIssuer {
       key,
       principal: request.principal,
       kind: request.kind,
-      ...(request.kind === 'delegation' ? { roles: request.roles ?? [] } : {}),
+      ...(request.kind === 'delegation'
+        ? { roles: request.roles ?? [], dataset: request.dataset, targetAce: request.targetAce, heritableAce: request.heritableAce }
+        : {}),
       lifetimeSec: request.lifetimeSec,
       now,
       jti,

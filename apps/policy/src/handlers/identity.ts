@@ -1,4 +1,4 @@
-import { authorizeDatasetCredentialContract, authorizeVouchContract, handler, resolveCallerContract, sshLoginKeysContract, type BusHandler } from '@am/bus';
+import { authorizeDatasetCredentialContract, authorizeVouchContract, delegationTargetContract, handler, resolveCallerContract, sshLoginKeysContract, type BusHandler } from '@am/bus';
 import type { CallerResolver } from '@am/auth';
 import { unwrap } from '@am/engine';
 import { operationName, parsePath } from '@am/model';
@@ -22,15 +22,21 @@ export function identityHandlers(svc: MetadataService, resolver: CallerResolver,
       if (allowSelf && safePath(principal) === caller) return { revision: view.revision, caller, principal: caller };
       return { revision: view.revision, caller, principal: unwrap(view.engine.authorizeVouch(caller, principal, svc.clock())) };
     }),
-    handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations }) => {
+    handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations, useRoles }) => {
       const view = await svc.view(atLeast);
       const caller = svc.caller(credential);
       const plan = unwrap(view.engine.authorizeDatasetCredential(caller, dataset, operations, svc.clock()));
+      if (useRoles.length > 0) unwrap(view.engine.authorizeRoleUse(caller, useRoles, svc.clock()));
       return {
         revision: view.revision,
         caller,
         plan: plan.kind === 'delegation' ? { ...plan, roles: [...plan.roles] } : { ...plan, operations: plan.operations.map(operationName) },
       };
+    }),
+    handler(delegationTargetContract, async ({ credential, atLeast, target }) => {
+      const view = await svc.view(atLeast);
+      const principal = svc.caller(credential);
+      return { revision: view.revision, principal, satisfied: unwrap(view.engine.satisfiesDelegationAce(principal, target, svc.clock())) };
     }),
     handler(sshLoginKeysContract, async ({ principal, atLeast }) => {
       const view = await svc.view(atLeast);

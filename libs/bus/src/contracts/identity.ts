@@ -1,3 +1,4 @@
+import { delegationAceJsonSchema } from '@am/model';
 import { z } from 'zod';
 import { contract } from './core';
 
@@ -45,6 +46,9 @@ export const CredentialClaimsView = z.object({
   roles: z.array(z.string()).nullable(),
   typ: z.enum(['login', 'delegation']).optional(),
   jti: z.string().optional(),
+  dataset: z.string().optional(),
+  target_ace: delegationAceJsonSchema.optional(),
+  heritable_ace: delegationAceJsonSchema.optional(),
 });
 
 /**
@@ -54,7 +58,16 @@ export const CredentialClaimsView = z.object({
  */
 export const validateCredentialContract = contract(
   'am.identity.credential.validate',
-  z.strictObject({ credential: z.string().max(65_536), accept: z.enum(['login', 'delegation', 'any']).default('any') }),
+  z.strictObject({
+    credential: z.string().max(65_536),
+    accept: z.enum(['login', 'delegation', 'any']).default('any'),
+    /**
+     * The credential of whoever the delegation credential was presented to (a consumer asking
+     * "is this meant for me?"): it must be a delegation credential whose target ACE the
+     * presenter's roles satisfy, else `valid: false`. A bad presenter credential is an error.
+     */
+    presenter: Credential.optional(),
+  }),
   z.strictObject({
     valid: z.boolean(),
     /** The claims as indented JSON text (the compat `info`); "" when invalid. */
@@ -62,6 +75,8 @@ export const validateCredentialContract = contract(
     message: z.string(),
     claims: CredentialClaimsView.optional(),
     kind: z.enum(['login', 'delegation']).optional(),
+    /** With `presenter`: who presented it, and whether their roles satisfy the target ACE. */
+    target: z.strictObject({ principal: z.string(), satisfied: z.boolean() }).optional(),
   }),
 );
 
@@ -84,33 +99,43 @@ export const datasetCredentialContract = contract(
   z.strictObject({ url: z.string(), info: z.string(), credential: z.string(), expiresAt: z.number().int(), revision: Revision }),
 );
 
-const DelegationReply = z.strictObject({
+/** An issued delegation credential (also the v1 REST answer). */
+export const DelegationReply = z.strictObject({
   credential: z.string(),
   principal: z.string(),
   dataset: z.string(),
   roles: z.array(z.string()),
+  targetAce: delegationAceJsonSchema,
+  heritableAce: delegationAceJsonSchema,
   expiresAt: z.number().int(),
   revision: Revision,
 });
 
+/** Optional ACEs of a delegation request (access-model-decisions.md, "Delegation credentials"). */
+const DelegationAces = { targetAce: delegationAceJsonSchema.optional(), heritableAce: delegationAceJsonSchema.optional() };
+
 /**
  * `POST /v1/credentials/delegation`: a delegation credential for the caller on a delegating
- * dataset, its roles optionally narrowed by an attribute filter (globs over role paths).
+ * dataset, its roles optionally narrowed by an attribute filter (globs over role paths), with an
+ * optional target ACE (who may present it) and heritable ACE (kept by every extension; it applies
+ * to this credential too). Roles named in the ACEs need View + USEROLE.
  */
 export const createDelegationContract = contract(
   'am.identity.delegation.create',
-  z.strictObject({ credential: Credential, dataset: Path, attributes: AttributeFilter.optional() }),
+  z.strictObject({ credential: Credential, dataset: Path, attributes: AttributeFilter.optional(), ...DelegationAces }),
   DelegationReply,
 );
 
 /**
- * Renew a delegation credential (fresh lifetime): the dataset decision is made again, and the new
- * roles are those still delegated ∩ the old credential's roles ∩ the optional filter — extending
- * never widens. Only the principal the delegation names may extend it.
+ * Extend a delegation credential: a fresh lifetime, the dataset decision made again. Roles are
+ * those still delegated ∩ the old credential's roles ∩ the optional filter; the heritable ACE is
+ * the old one plus any given; the target ACE is the one given (or the old one) plus the heritable
+ * ACE. So an extension may be re-targeted, but never beyond what the heritable ACE demands, and
+ * its roles never widen. Only the principal the delegation names may extend it, on its dataset.
  */
 export const extendDelegationContract = contract(
   'am.identity.delegation.extend',
-  z.strictObject({ credential: Credential, delegation: Credential, dataset: Path, attributes: AttributeFilter.optional() }),
+  z.strictObject({ credential: Credential, delegation: Credential, dataset: Path, attributes: AttributeFilter.optional(), ...DelegationAces }),
   DelegationReply,
 );
 

@@ -1,4 +1,4 @@
-import { aceJsonSchema, appliedRoleJsonSchema, OPERATION_NAMES, textAnnotationJsonSchema } from '@am/model';
+import { aceJsonSchema, appliedRoleJsonSchema, delegationAceJsonSchema, OPERATION_NAMES, textAnnotationJsonSchema } from '@am/model';
 import { z } from 'zod';
 import { contract } from './core';
 
@@ -200,9 +200,19 @@ export const authorizeVouchContract = contract(
   z.strictObject({ revision: Revision, caller: z.string(), principal: z.string() }),
 );
 
+/**
+ * May the caller obtain a credential for `dataset` (access-model §10), and — for a delegation
+ * credential with target or heritable ACEs — use the roles those ACEs name (`useRoles`: View +
+ * USEROLE on each, as for an ACE on the tree)? One decision on one view of the tree.
+ */
 export const authorizeDatasetCredentialContract = contract(
   'am.policy.dataset-credential.authorize',
-  z.strictObject({ ...Caller, dataset: Path, operations: z.array(OperationInput).max(16).default([]) }),
+  z.strictObject({
+    ...Caller,
+    dataset: Path,
+    operations: z.array(OperationInput).max(16).default([]),
+    useRoles: z.array(Path).max(256).default([]),
+  }),
   z.strictObject({
     revision: Revision,
     caller: z.string(),
@@ -211,6 +221,17 @@ export const authorizeDatasetCredentialContract = contract(
       z.strictObject({ kind: z.literal('provider'), dataset: z.string(), providerPath: z.string(), provider: z.string(), operations: z.array(OperationName) }),
     ]),
   }),
+);
+
+/**
+ * The caller presents a delegation credential's target ACE: do the caller's effective roles
+ * satisfy it? (The caller is a consumer — a database, a file system — checking that a delegation
+ * credential handed to it is meant for it; it learns nothing about anyone's roles but its own.)
+ */
+export const delegationTargetContract = contract(
+  'am.policy.delegation.target',
+  z.strictObject({ ...Caller, target: delegationAceJsonSchema }),
+  z.strictObject({ revision: Revision, principal: z.string(), satisfied: z.boolean() }),
 );
 
 /** The ssh endpoint: the authorized keys a login as `principal` may present (access-model §8.6). */

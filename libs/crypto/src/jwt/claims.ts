@@ -30,7 +30,21 @@ export interface CredentialClaims {
   roles: string[] | null;
   typ?: CredentialKind;
   jti?: string;
+  /** Delegation credentials (ours): the dataset they were issued for. */
+  dataset?: string;
+  /** Delegation credentials (ours): who may present it — AND of ACLs, each an OR of role paths. */
+  target_ace?: CredentialAce;
+  /** Delegation credentials (ours): what every credential extended from this one keeps in its target ACE. */
+  heritable_ace?: CredentialAce;
 }
+
+/** The `acls` of an ACE (access-model §4.1), as delegation credentials carry them. */
+export interface CredentialAce {
+  acls: { roles: string[] }[];
+}
+
+/** Claims only a delegation credential may carry. */
+export const DELEGATION_ONLY_CLAIMS = ['dataset', 'target_ace', 'heritable_ace'] as const;
 
 const PRINCIPAL_PREFIXES = ['am://user/', 'am://workload/'];
 

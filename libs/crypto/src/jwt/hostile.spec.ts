@@ -173,6 +173,25 @@ describe('hostile credentials are refused with the right reason', () => {
       expect(refusal(forge({ ...validClaims(), roles: ['am://role/r'], typ: 'login' })).reason).toBe('invalid-claims');
       expect(refusal(forge({ ...validClaims(), typ: 'admin' })).reason).toBe('invalid-claims');
     });
+
+    it.each([
+      ['a target ACE', { target_ace: { acls: [{ roles: ['am://role/r'] }] } }],
+      ['a heritable ACE', { heritable_ace: { acls: [] } }],
+      ['a dataset', { dataset: 'am://data/x' }],
+    ])('a login credential carrying %s (delegation-only claims)', (_case, extra) => {
+      expect(refusal(forge({ ...validClaims(), ...extra }))).toEqual({ reason: 'invalid-claims', message: `invalid credential: claim ${Object.keys(extra)[0]} has the wrong type` });
+    });
+
+    it.each([
+      ['not an object', 'am://role/r'],
+      ['acls not a list', { acls: { roles: ['am://role/r'] } }],
+      ['an ACL without roles', { acls: [{ roles: [] }] }],
+      ['a role that is not a string', { acls: [{ roles: [7] }] }],
+      ['an unknown member', { acls: [], op: 'ADMIN' }],
+    ])('a delegation credential whose target ACE is %s', (_case, target_ace) => {
+      const token = forge({ ...validClaims(), roles: [], typ: 'delegation', target_ace });
+      expect(refusal(token, { accept: 'delegation' }).reason).toBe('invalid-claims');
+    });
   });
 
   describe('syntax and size', () => {

@@ -32,6 +32,16 @@ describe('issueCredential', () => {
     expect(Object.keys(claims)).toEqual(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'key', 'id', 'roles', 'typ', 'jti']);
   });
 
+  it('writes the dataset and non-empty delegation ACEs into delegation credentials only', async () => {
+    const targetAce = { acls: [{ roles: ['am://role/a', 'am://role/b'] }] };
+    const base = { key: signingKey, principal: 'am://user/yoyodyne/bob', lifetimeSec: 600, now: NOW } as const;
+    const token = await issueCredential({ ...base, kind: 'delegation', roles: ['am://role/r'], dataset: 'am://data/d', targetAce, heritableAce: { acls: [] } });
+    const { claims } = verifyCredential(token, { keys, now: NOW, accept: 'delegation' });
+    expect(claims).toMatchObject({ dataset: 'am://data/d', target_ace: targetAce, roles: ['am://role/r'] });
+    expect(claims).not.toHaveProperty('heritable_ace');
+    await expect(issueCredential({ ...base, kind: 'login', targetAce })).rejects.toThrow(/login credentials carry no dataset or delegation ACEs/);
+  });
+
   it('gives every credential its own random jti', async () => {
     const [a, b] = await Promise.all([login(), login()]);
     const jti = (t: string) => verifyCredential(t, { keys, now: NOW, accept: 'login' }).claims.jti;

@@ -4,6 +4,7 @@ import {
   CREDENTIAL_AUDIENCE,
   CREDENTIAL_ISSUER,
   CREDENTIAL_SUBJECT,
+  CredentialAce,
   CredentialClaims,
   CredentialKind,
   NOT_BEFORE_SKEW_SEC,
@@ -24,6 +25,10 @@ export interface IssueCredentialRequest {
   now: number;
   /** Defaults to 128 random bits. */
   jti?: string;
+  /** Delegation credentials only: the dataset and the ACEs (omitted when empty). */
+  dataset?: string;
+  targetAce?: CredentialAce;
+  heritableAce?: CredentialAce;
 }
 
 /** The claims in the reference's order (which is also the order `info` displays them in). */
@@ -34,6 +39,10 @@ export function credentialClaims(request: IssueCredentialRequest): CredentialCla
   if (!Number.isSafeInteger(lifetimeSec) || lifetimeSec <= 0) throw new Error(`credential lifetime must be positive whole seconds, got ${lifetimeSec}`);
   if (kind === 'login' && roles !== undefined) throw new Error('login credentials carry no roles');
   if (kind === 'delegation' && roles === undefined) throw new Error('delegation credentials need a roles list (it may be empty)');
+  const { dataset, targetAce, heritableAce } = request;
+  if (kind === 'login' && (dataset !== undefined || targetAce !== undefined || heritableAce !== undefined)) {
+    throw new Error('login credentials carry no dataset or delegation ACEs');
+  }
   const exp = iat + lifetimeSec;
   // A key that expires first would make the credential unverifiable before its own expiry
   // (selectSigningKey leaves a margin; this is the hard floor).
@@ -50,6 +59,9 @@ export function credentialClaims(request: IssueCredentialRequest): CredentialCla
     roles: kind === 'delegation' ? [...(roles ?? [])] : null,
     typ: kind,
     jti: request.jti ?? randomBytes(16).toString('base64url'),
+    ...(dataset !== undefined ? { dataset } : {}),
+    ...(targetAce && targetAce.acls.length > 0 ? { target_ace: targetAce } : {}),
+    ...(heritableAce && heritableAce.acls.length > 0 ? { heritable_ace: heritableAce } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 import { verify as verifySignature } from 'node:crypto';
 import {
+  CredentialAce,
   CREDENTIAL_AUDIENCE,
   CREDENTIAL_ISSUER,
   CredentialClaims,
   CredentialKind,
   ISSUED_AT_SKEW_SEC,
   credentialKind,
+  DELEGATION_ONLY_CLAIMS,
   isPrincipalId,
 } from './claims';
 import { InvalidCredentialError, goDuration } from './errors';
@@ -86,7 +88,7 @@ function checkSignature({ signingInput, signature }: ParsedToken, key: Verificat
  * ill-typed iss/aud/id becomes "" or [] and fails its own step with its own message.
  */
 function readClaims(payload: Record<string, unknown>, verifiedBy: VerificationKey): CredentialClaims {
-  const { iss, sub, aud, exp, nbf, iat, id, roles, typ, jti } = payload;
+  const { iss, sub, aud, exp, nbf, iat, id, roles, typ, jti, dataset, target_ace, heritable_ace } = payload;
   const time = (name: string, value: unknown): number => {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidClaim(name);
     return value;
@@ -97,6 +99,13 @@ function readClaims(payload: Record<string, unknown>, verifiedBy: VerificationKe
   // A login credential must not carry roles: otherwise `typ` and `roles` would tell different stories.
   if (typ === 'login' && roles !== undefined && roles !== null) throw invalidClaim('roles');
   if (jti !== undefined && typeof jti !== 'string') throw invalidClaim('jti');
+  if (dataset !== undefined && typeof dataset !== 'string') throw invalidClaim('dataset');
+  if (target_ace !== undefined && !isAce(target_ace)) throw invalidClaim('target_ace');
+  if (heritable_ace !== undefined && !isAce(heritable_ace)) throw invalidClaim('heritable_ace');
+  // Delegation claims on a login credential would be ignored by whoever trusts the login: refuse them.
+  if ((roles === undefined || roles === null) && typ !== 'delegation') {
+    for (const name of DELEGATION_ONLY_CLAIMS) if (payload[name] !== undefined) throw invalidClaim(name);
+  }
   const claims: CredentialClaims = {
     iss: typeof iss === 'string' ? iss : '',
     sub: typeof sub === 'string' ? sub : '',
@@ -110,6 +119,9 @@ function readClaims(payload: Record<string, unknown>, verifiedBy: VerificationKe
   };
   if (typ !== undefined) claims.typ = typ;
   if (jti !== undefined) claims.jti = jti;
+  if (dataset !== undefined) claims.dataset = dataset;
+  if (target_ace !== undefined) claims.target_ace = target_ace;
+  if (heritable_ace !== undefined) claims.heritable_ace = heritable_ace;
   return claims;
 }
 
@@ -130,6 +142,17 @@ function checkIssuerAndAudience(claims: CredentialClaims): void {
 export function checkKind(kind: CredentialKind, accept: AcceptedKind): void {
   if (accept === 'any' || accept === kind) return;
   throw new InvalidCredentialError('wrong-kind', `${kind} credential is not a ${accept} credential`);
+}
+
+function isAce(value: unknown): value is CredentialAce {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { acls, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || !Array.isArray(acls)) return false;
+  return acls.every((acl) => {
+    if (!acl || typeof acl !== 'object' || Array.isArray(acl)) return false;
+    const { roles: aclRoles, ...others } = acl as Record<string, unknown>;
+    return Object.keys(others).length === 0 && isStringArray(aclRoles) && aclRoles.length > 0;
+  });
 }
 
 function isStringArray(value: unknown): value is string[] {
