@@ -28,6 +28,8 @@ const LEASE_BUCKET_SEC = 3600;
 export const MAX_KEYS_PER_LEASE = 1000;
 /** Events per etcd transaction (well under etcd's default --max-txn-ops of 128). */
 const MAX_BATCH = 100;
+/** Transactions in flight at once: the next batch is written while one commits, and more gather. */
+const MAX_WRITES = 2;
 
 /** A lease and how much of it is taken. */
 interface LeaseBucket {
@@ -43,9 +45,10 @@ interface Pending {
 
 /**
  * Credential-issued events (the audit trail of who got a credential, how and on whose word —
- * never the token). Each is committed to etcd before its credential is handed out. Concurrent
- * issues share a transaction (group commit: while one batch is being written the next gathers),
- * so under load the cost of an etcd commit is paid once per batch, not once per credential.
+ * never the token). Each is committed to etcd before its credential is handed out. Issues share
+ * transactions (group commit): what arrives within one turn of the event loop goes into one
+ * transaction, with up to MAX_WRITES of them committing at once while the next ones gather, so
+ * under load the cost of an etcd commit is paid once per batch, not once per credential.
  * They expire after the retention period through a shared lease (one per hour or per
  * MAX_KEYS_PER_LEASE events), so the log does not grow without bound.
  */
@@ -53,7 +56,8 @@ export class CredentialEventLog {
   private lease?: LeaseBucket;
   private readonly prefix: string;
   private queue: Pending[] = [];
-  private writing = false;
+  private writing = 0;
+  private scheduled = false;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -68,22 +72,29 @@ export class CredentialEventLog {
   record(event: IdentityEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ event, done: (err) => (err ? reject(err) : resolve()) });
-      if (!this.writing) void this.drain();
+      // setImmediate, not a timer: the batch closes as soon as this turn's I/O callbacks are done.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.queue.length) {
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length && this.writing < MAX_WRITES) {
       const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        await this.write(batch.map((p) => p.event));
-        for (const p of batch) p.done();
-      } catch (err) {
-        for (const p of batch) p.done(err as Error);
-      }
+      this.writing++;
+      void this.write(batch.map((p) => p.event))
+        .then(
+          () => batch.forEach((p) => p.done()),
+          (err: Error) => batch.forEach((p) => p.done(err)),
+        )
+        .finally(() => {
+          this.writing--;
+          this.flush();
+        });
     }
-    this.writing = false;
   }
 
   private async write(events: IdentityEvent[]): Promise<void> {
