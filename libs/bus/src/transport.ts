@@ -1,4 +1,3 @@
-import { Transport, type NatsOptions } from '@nestjs/microservices';
 import type { ConnectionOptions } from 'nats';
 
 export interface NatsSettings {
@@ -19,12 +18,4 @@ export function natsConnectionOptions(cfg: NatsSettings, name: string): Connecti
     // nats.js captures an Error per request for async stack traces; on the hot path that costs more than it tells.
     noAsyncTraces: true,
   };
-}
-
-/**
- * Nest NATS transport options for a service's server side. A `queue` makes every instance of a
- * service share the subscription, so replicas split the requests.
- */
-export function natsTransport(cfg: NatsSettings, name: string, queue?: string): NatsOptions {
-  return { transport: Transport.NATS, options: { ...natsConnectionOptions(cfg, name), ...(queue ? { queue } : {}) } };
 }

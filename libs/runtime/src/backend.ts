@@ -1,15 +1,13 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import { handler, healthContract, natsTransport, type BackendService, type BusHandler } from '@am/bus';
+import { handler, healthContract, natsConnectionOptions, type BackendService, type BusHandler } from '@am/bus';
 import { createEtcd, etcdReachable, KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
+import { connect } from 'nats';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { busController } from './bus-controller';
+import { serveBus, type BusServer } from './bus-server';
 import type { ConfigOf } from './config';
 import { commonSettings } from './config';
-import { createLogger, PinoNestLogger } from './logger';
+import { createLogger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import type { Running } from './service-main';
 
@@ -56,8 +54,8 @@ function healthHandler(service: BackendService, etcd: Etcd3, checks?: () => Reco
 
 /**
  * Starts one of the NATS-facing services (policy, identity, pki): logger, metrics endpoint, etcd
- * client, the service's own setup, and a Nest microservice on the NATS transport in the service's
- * queue group answering the service's handlers and the health handler every service answers.
+ * client, the service's own setup, and a NATS connection answering, in the service's queue group,
+ * the service's handlers and the health handler every service answers.
  */
 export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>): Promise<RunningBackend> {
   const { service, config } = spec;
@@ -66,31 +64,18 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
   const etcd = createEtcd(config.AM_ETCD_URLS);
   const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX) };
   let parts: BackendParts = {};
-  let app: Awaited<ReturnType<typeof NestFactory.createMicroservice>> | undefined;
+  let server: BusServer | undefined;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let extra: Running | void = undefined;
   try {
     parts = (await spec.setup?.(ctx)) ?? {};
     const handlers = [healthHandler(service, etcd, parts.checks), ...(parts.handlers ?? [])];
-    const controller = busController(`${service}BusController`, () => handlers, log);
-
-    @Module({})
-    class RootModule {
-      static build(): DynamicModule {
-        return { module: RootModule, controllers: [controller] };
-      }
-    }
-
-    app = await NestFactory.createMicroservice<MicroserviceOptions>(RootModule.build(), {
-      ...natsTransport(config, service, service),
-      logger: new PinoNestLogger(log),
-    });
-    await app.listen();
+    server = await serveBus(await connect(natsConnectionOptions(config, service)), service, handlers, log);
     metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST);
     extra = await spec.afterStart?.(ctx);
   } catch (err) {
     await metricsServer?.close();
-    await app?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
     await parts.close?.().catch(() => undefined);
     etcd.close();
     throw err;
@@ -100,7 +85,7 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
     metricsPort: metricsServer.port,
     async close() {
       await extra?.close();
-      await app!.close();
+      await server!.close();
       await parts.close?.();
       await metricsServer?.close();
       etcd.close();

@@ -1,6 +1,6 @@
 export * from './backend';
 export * from './bus-client';
-export * from './bus-controller';
+export * from './bus-server';
 export * from './config';
 export * from './logger';
 export * from './metrics';
