@@ -81,7 +81,7 @@ const decoder = new TextDecoder();
 
 /**
  * Typed request/reply on NATS, speaking the wire format of Nest's NATS transport, which the
- * services' bus servers (@am/runtime serveBus) answer: `{pattern, data, id}` out,
+ * services answer (Nest microservices on @am/runtime NatsBusStrategy): `{pattern, data, id}` out,
  * `{response, isDisposed, id}` back. It sits on nats.js directly rather than on Nest's client
  * proxy, which costs an rxjs pipeline per request on the gateway's hot path. Replies are
  * envelopes: a value (checked against the contract) or a typed error, rethrown here as the

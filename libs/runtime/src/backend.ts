@@ -1,13 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { handler, healthContract, natsConnectionOptions, type BackendService, type BusHandler } from '@am/bus';
 import { createEtcd, etcdReachable, KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
-import { connect } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { serveBus, type BusServer } from './bus-server';
+import { busController } from './bus-controller';
+import { NatsBusStrategy } from './bus-strategy';
 import type { ConfigOf } from './config';
 import { commonSettings } from './config';
-import { createLogger } from './logger';
+import { createLogger, PinoNestLogger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import type { Running } from './service-main';
 
@@ -52,9 +55,37 @@ function healthHandler(service: BackendService, etcd: Etcd3, checks?: () => Reco
   });
 }
 
+export interface BusMicroservice {
+  close(): Promise<void>;
+}
+
+/**
+ * A Nest microservice answering `handlers` on NATS in the queue group `queue`: the handlers become
+ * @MessagePattern methods of one controller, served by NatsBusStrategy.
+ */
+export async function startBusMicroservice(name: string, queue: string, handlers: readonly BusHandler[], connectNats: () => Promise<NatsConnection>, log: Logger): Promise<BusMicroservice> {
+  const controller = busController(`${name}BusController`, () => handlers, log);
+
+  @Module({})
+  class RootModule {
+    static build(): DynamicModule {
+      return { module: RootModule, controllers: [controller] };
+    }
+  }
+
+  const app = await NestFactory.createMicroservice(RootModule.build(), { strategy: new NatsBusStrategy(connectNats, queue, log), logger: new PinoNestLogger(log) });
+  try {
+    await app.listen();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  return { close: () => app.close() };
+}
+
 /**
  * Starts one of the NATS-facing services (policy, identity, pki): logger, metrics endpoint, etcd
- * client, the service's own setup, and a NATS connection answering, in the service's queue group,
+ * client, the service's own setup, and a Nest microservice answering, in the service's queue group,
  * the service's handlers and the health handler every service answers.
  */
 export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>): Promise<RunningBackend> {
@@ -64,13 +95,13 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
   const etcd = createEtcd(config.AM_ETCD_URLS);
   const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX) };
   let parts: BackendParts = {};
-  let server: BusServer | undefined;
+  let server: BusMicroservice | undefined;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let extra: Running | void = undefined;
   try {
     parts = (await spec.setup?.(ctx)) ?? {};
     const handlers = [healthHandler(service, etcd, parts.checks), ...(parts.handlers ?? [])];
-    server = await serveBus(await connect(natsConnectionOptions(config, service)), service, handlers, log);
+    server = await startBusMicroservice(service, service, handlers, () => connect(natsConnectionOptions(config, service)), log);
     metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST);
     extra = await spec.afterStart?.(ctx);
   } catch (err) {

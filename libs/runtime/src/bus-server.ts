@@ -1,4 +1,3 @@
-import { runHandler, type BusHandler } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 
@@ -7,25 +6,32 @@ export interface BusServer {
   close(): Promise<void>;
 }
 
+/** One subject answered: `answer` turns a request's data into the reply envelope. */
+export interface BusEndpoint {
+  subject: string;
+  answer(data: unknown): Promise<unknown>;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error' } };
 
 /**
- * Answers each handler's subject on `nc`, in the queue group `queue` (replicas of a service split
+ * Answers each endpoint's subject on `nc`, in the queue group `queue` (replicas of a service split
  * the requests), in the wire format BusClient speaks — Nest's NATS transport's: `{pattern, data,
- * id}` in, `{response, isDisposed, id}` back, the response being the handler's envelope. It
- * replaces Nest's microservice server, which for every message threw and caught a SyntaxError
- * (it JSON.parses the subject as a pattern) and ran an rxjs pipeline: policy's CPU time per vouch
- * went from ~40 to ~25 µs without it.
+ * id}` in, `{response, isDisposed, id}` back. The Nest transport strategy (NatsBusStrategy) runs
+ * it for the @MessagePattern handlers Nest registered. It stands in for Nest's own NATS server,
+ * which for every message threw and caught a SyntaxError (it JSON.parses the subject as a pattern)
+ * and ran an rxjs pipeline: policy's CPU time per vouch went from ~40 to ~25 µs without it.
  */
-export async function serveBus(nc: NatsConnection, queue: string, handlers: readonly BusHandler[], log: Logger): Promise<BusServer> {
+export async function serveBus(nc: NatsConnection, queue: string, endpoints: readonly BusEndpoint[], log: Logger): Promise<BusServer> {
   const inFlight = new Set<Promise<void>>();
-  const subscriptions = handlers.map((h) =>
-    nc.subscribe(h.contract.subject, {
+  const subscriptions = endpoints.map((e) =>
+    nc.subscribe(e.subject, {
       queue,
       callback: (err, msg) => {
-        if (err) return log.error({ err, subject: h.contract.subject }, 'bus subscription failed');
-        const answered = answer(h, msg, log).finally(() => inFlight.delete(answered));
+        if (err) return log.error({ err, subject: e.subject }, 'bus subscription failed');
+        const answered = answer(e, msg, log).finally(() => inFlight.delete(answered));
         inFlight.add(answered);
       },
     }),
@@ -47,10 +53,10 @@ export async function serveBus(nc: NatsConnection, queue: string, handlers: read
   };
 }
 
-async function answer(h: BusHandler, msg: Msg, log: Logger): Promise<void> {
+async function answer(e: BusEndpoint, msg: Msg, log: Logger): Promise<void> {
   // Nobody waits for an answer (a request always names its reply inbox): nothing to do.
   if (!msg.reply) return;
-  const subject = h.contract.subject;
+  const { subject } = e;
   let packet: { data?: unknown; id?: unknown } | null;
   try {
     packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
@@ -60,11 +66,21 @@ async function answer(h: BusHandler, msg: Msg, log: Logger): Promise<void> {
   const reply =
     packet === null || typeof packet !== 'object'
       ? { err: 'malformed request', isDisposed: true }
-      : { response: await runHandler(h, packet.data, (err) => log.error({ err, subject }, 'handler failed unexpectedly')), isDisposed: true, id: packet.id };
+      : { response: await envelope(e, packet.data, log), isDisposed: true, id: packet.id };
   try {
     msg.respond(encoder.encode(JSON.stringify(reply)));
   } catch (err) {
     log.warn({ err: (err as Error).message, subject }, 'reply not sent');
+  }
+}
+
+/** Handlers answer with envelopes and never throw; should one break anyway, the caller still gets "internal". */
+async function envelope(e: BusEndpoint, data: unknown, log: Logger): Promise<unknown> {
+  try {
+    return await e.answer(data);
+  } catch (err) {
+    log.error({ err, subject: e.subject }, 'handler failed unexpectedly');
+    return INTERNAL;
   }
 }
 

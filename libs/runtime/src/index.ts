@@ -5,3 +5,4 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './service-main';
+export * from './bus-strategy';

@@ -4,18 +4,18 @@ import { TestInfra } from '@am/testing';
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { z } from 'zod';
-import { serveBus, type BusServer } from './bus-server';
+import { startBusMicroservice, type BusMicroservice } from './backend';
 
 const double = contract('am.test.double', z.strictObject({ n: z.number().int() }), z.strictObject({ doubled: z.number() }));
 const missing = contract('am.test.missing', z.strictObject({}), z.strictObject({}));
 const broken = contract('am.test.broken', z.strictObject({}), z.strictObject({}));
 const slow = contract('am.test.slow', z.strictObject({}), z.strictObject({ done: z.literal(true) }));
 
-describe('serveBus over a real nats-server', () => {
+describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real nats-server", () => {
   let infra: TestInfra;
   let client: NatsConnection;
   let bus: BusClient;
-  let server: BusServer;
+  let server: BusMicroservice;
   let markStarted!: () => void;
   let release!: () => void;
   const slowStarted = new Promise<void>((r) => (markStarted = r));
@@ -30,7 +30,7 @@ describe('serveBus over a real nats-server', () => {
     };
     const log = pino({ level: 'silent' });
     log.error = ((obj: { err?: unknown }) => void internalErrors.push(obj.err)) as typeof log.error;
-    server = infra.track(await serveBus(await connect(nats('policy')), 'policy', [
+    server = infra.track(await startBusMicroservice('test', 'policy', [
       handler(double, ({ n }) => ({ doubled: n * 2 })),
       handler(missing, () => {
         throw new NotFoundError('am://x not found');
@@ -43,7 +43,7 @@ describe('serveBus over a real nats-server', () => {
         await released;
         return { done: true as const };
       }),
-    ], log));
+    ], () => connect(nats('policy')), log));
     client = infra.track(await connect(nats('gateway')));
     bus = new BusClient(() => client, 5000);
   });
