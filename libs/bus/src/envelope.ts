@@ -10,6 +10,9 @@ export const ErrorBody = z.object({ code: z.enum(ERROR_CODES as [ErrorCode, ...E
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
 
+/** The one answer for an unexpected failure: its details stay in the service's log. */
+export const INTERNAL_ERROR_ENVELOPE: Envelope<never> = { ok: false, error: { code: 'internal', message: 'internal error' } };
+
 export const envelopeSchema = <T extends z.ZodType>(value: T) =>
   z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: ErrorBody })]);
 
@@ -43,7 +46,7 @@ export async function runHandler(h: BusHandler, raw: unknown, onInternal: (err: 
   } catch (err) {
     if (isAmError(err) && err.code !== 'internal') return { ok: false, error: { code: err.code, message: err.message } };
     onInternal(err);
-    return { ok: false, error: { code: 'internal', message: 'internal error' } };
+    return INTERNAL_ERROR_ENVELOPE;
   }
 }
 

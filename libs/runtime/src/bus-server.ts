@@ -1,3 +1,4 @@
+import { INTERNAL_ERROR_ENVELOPE } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 
@@ -14,7 +15,6 @@ export interface BusEndpoint {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const INTERNAL = { ok: false, error: { code: 'internal', message: 'internal error' } };
 
 /**
  * Answers each endpoint's subject on `nc`, in the queue group `queue` (replicas of a service split
@@ -80,7 +80,7 @@ async function envelope(e: BusEndpoint, data: unknown, log: Logger): Promise<unk
     return await e.answer(data);
   } catch (err) {
     log.error({ err, subject: e.subject }, 'handler failed unexpectedly');
-    return INTERNAL;
+    return INTERNAL_ERROR_ENVELOPE;
   }
 }
 

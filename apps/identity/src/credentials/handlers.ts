@@ -89,9 +89,9 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
   };
 
   /** Policy decides the dataset credential and the use of every role the new ACEs name. */
-  const delegationPlan = async (credential: string, dataset: string, newAces: DelegationAce[]): Promise<DatasetPlan & { plan: { kind: 'delegation' } }> => {
+  const delegationPlan = async (credential: string, dataset: string, requested: DelegationAces): Promise<DatasetPlan & { plan: { kind: 'delegation' } }> => {
     precheckCaller(credential);
-    const useRoles = [...new Set(newAces.flatMap(delegationAceRoles))];
+    const useRoles = [...new Set([requested.target, requested.heritable].flatMap(delegationAceRoles))];
     const decided = await deps.bus.request(authorizeDatasetCredentialContract, { credential, dataset, operations: [], useRoles });
     if (decided.plan.kind !== 'delegation') throw new FailedPreconditionError(`${decided.plan.dataset} delegates no attributes; ask for a dataset credential instead`);
     return decided as DatasetPlan & { plan: { kind: 'delegation' } };
@@ -158,7 +158,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     handler(createDelegationContract, async ({ credential, dataset, attributes, targetAce, heritableAce }) => {
       if (attributes) validateFilter(attributes);
       const requested = requestedAces(targetAce, heritableAce);
-      const decided = await delegationPlan(credential, dataset, [requested.target, requested.heritable]);
+      const decided = await delegationPlan(credential, dataset, requested);
       const roles = attributes ? decided.plan.roles.filter((r) => matchesAnyPattern(r, attributes)) : decided.plan.roles;
       // The heritable ACE binds this credential too: it is the floor of every target from here on.
       const aces = { heritable: requested.heritable, target: mergeDelegationAces(requested.target, requested.heritable) };
@@ -172,7 +172,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
       if (old.dataset !== undefined && old.dataset !== parsePath(dataset)) {
         throw new InvalidArgumentError(`the delegation credential was issued for ${old.dataset}, not ${dataset}`);
       }
-      const decided = await delegationPlan(credential, dataset, [requested.target, requested.heritable]);
+      const decided = await delegationPlan(credential, dataset, requested);
       if (old.id !== decided.caller) throw new PermissionDeniedError('permission denied: a delegation credential can only be extended by the principal it names');
       const held = new Set(old.roles ?? []);
       const roles = decided.plan.roles.filter((r) => held.has(r) && (!attributes || matchesAnyPattern(r, attributes)));

@@ -25,8 +25,9 @@ export function identityHandlers(svc: MetadataService, resolver: CallerResolver,
     handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations, useRoles }) => {
       const view = await svc.view(atLeast);
       const caller = svc.caller(credential);
-      const plan = unwrap(view.engine.authorizeDatasetCredential(caller, dataset, operations, svc.clock()));
-      if (useRoles.length > 0) unwrap(view.engine.authorizeRoleUse(caller, useRoles, svc.clock()));
+      const now = svc.clock(); // one instant for both parts of the decision
+      const plan = unwrap(view.engine.authorizeDatasetCredential(caller, dataset, operations, now));
+      if (useRoles.length > 0) unwrap(view.engine.authorizeRoleUse(caller, useRoles, now));
       return {
         revision: view.revision,
         caller,
