@@ -18,7 +18,8 @@ import { KeyLayout } from '../keys';
 export class MetaLayout {
   readonly current: string;
   readonly events: string;
-  private readonly meta: string;
+  /** Everything the tree is made of (nodes, annotations, `current`, stamps); events are outside. */
+  readonly meta: string;
   constructor(readonly prefix: string) {
     const keys = new KeyLayout(prefix);
     this.meta = keys.domain('meta');

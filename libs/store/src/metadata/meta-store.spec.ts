@@ -130,4 +130,21 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     await p.atLeast((await store.commit(c, alice, p.expectations())).revision);
     expect(exportUniverseText((await store.snapshot()).universe)).toBe(exportUniverseText(p.engine.toUniverse()));
   });
+
+  it('watches only the tree: keys of other domains (credential events) never reach the view', async () => {
+    const p = await project();
+    const alice = 'am://user/hpe/bu1/alice';
+    const before = p.revision;
+    const other = Number((await etcd.put('/am/identity/events/000000000000001-test').value('{}').exec()).header.revision);
+    // A view watching the whole prefix would have moved to `other` within milliseconds.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(other).toBeGreaterThan(before);
+    expect(p.revision).toBe(before);
+    const note = unwrap(
+      p.engine.authorize(alice, { kind: 'put-annotation', path: alice, annotation: { tag: 'note', unique: 0n, version: 0, startMillis: 0, endMillis: 0, data: 'after' } as never }, NOW),
+    );
+    const { revision } = await store.commit(note, alice, p.expectations());
+    await p.atLeast(revision);
+    expect(p.revision).toBe(revision);
+  });
 });

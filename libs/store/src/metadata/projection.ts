@@ -54,9 +54,11 @@ export class MetaProjection {
 
   async start(): Promise<void> {
     await this.reload();
+    // Only the tree's own keys: every other domain (credential events above all, one per issued
+    // credential) would cost etcd a send and this process a decode per key for nothing.
     this.watcher = await this.etcd
       .watch()
-      .prefix(this.store.layout.prefix)
+      .prefix(this.store.layout.meta)
       .startRevision(String(this.revision + 1))
       .create();
     this.watcher.on('data', (res) => {
