@@ -1,5 +1,4 @@
-import { issueCredential, keyId, type CredentialAce, type CredentialKind } from '@am/crypto';
-import { randomBytes } from 'node:crypto';
+import { issueCredential, keyId, newCredentialId, type CredentialAce, type CredentialKind } from '@am/crypto';
 import type { Logger } from 'pino';
 import type { CredentialEventLog, IdentityEvent } from '../events';
 import type { SigningKeyStore } from '../keys/signing-key-store';
@@ -44,7 +43,7 @@ export class CredentialIssuer {
   async issue(request: IssueRequest): Promise<Issued> {
     const key = await this.keys.signingKeyFor(request.lifetimeSec);
     const now = Math.floor(this.clock() / 1000);
-    const jti = randomBytes(16).toString('base64url');
+    const jti = newCredentialId();
     const credential = await issueCredential({
       key,
       principal: request.principal,

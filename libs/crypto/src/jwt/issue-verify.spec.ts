@@ -1,7 +1,7 @@
 import { SignJWT, decodeProtectedHeader } from 'jose';
 import { credentialInfo } from './display';
 import { goDuration } from './errors';
-import { credentialClaims, issueCredential } from './issue';
+import { credentialClaims, issueCredential, newCredentialId } from './issue';
 import { generateSigningKey } from './signing-key';
 import { verifyCredential } from './verify';
 
@@ -47,6 +47,14 @@ describe('issueCredential', () => {
     const jti = (t: string) => verifyCredential(t, { keys, now: NOW, accept: 'login' }).claims.jti;
     expect(jti(a)).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(jti(a)).not.toBe(jti(b));
+  });
+
+  it('draws ids from the CSPRNG across pool refills, never repeating one', () => {
+    const ids = Array.from({ length: 1000 }, () => newCredentialId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(Buffer.from(id, 'base64url')).toHaveLength(16);
+    // A wiped (all-zero) slice would show up as this id.
+    expect(ids).not.toContain(Buffer.alloc(16).toString('base64url'));
   });
 
   it('refuses requests that would yield an unusable or mislabelled credential', () => {
