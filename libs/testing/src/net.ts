@@ -1,15 +1,50 @@
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Lowest port handed out: above the well-known and common service ports. */
+const LOWEST = 10_000;
+
+/**
+ * Where the kernel starts picking source ports for outgoing connections (Linux; 32768 elsewhere).
+ * A port chosen below it cannot be taken by some test's client connection between the moment it
+ * was found free and the moment a server binds it, as a port the OS hands out for `listen(0)` can.
+ */
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > LOWEST + 1000) return low;
+  } catch {
+    // not Linux: assume the IANA dynamic range's usual neighbour
+  }
+  return 32_768;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * The first of `count` consecutive ports that were all free on 127.0.0.1 a moment ago, chosen at
+ * random below the ephemeral range (so concurrent test runs rarely pick the same ones).
+ */
+export async function freePorts(count: number): Promise<number> {
+  const highest = ephemeralStart() - count;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const first = LOWEST + Math.floor(Math.random() * (highest - LOWEST));
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await bindable(first + i);
+    if (free) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports between ${LOWEST} and ${highest + count - 1}`);
+}
+
+/** A port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return freePorts(1);
 }
 
 /** True when something accepts TCP connections on host:port. */

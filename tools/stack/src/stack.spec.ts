@@ -1,4 +1,4 @@
-import { freePort, portOpen } from '@am/testing';
+import { freePort, freePorts, portOpen } from '@am/testing';
 import { Etcd3 } from 'etcd3';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,14 +10,6 @@ import { join } from 'node:path';
 const root = join(__dirname, '..', '..', '..');
 const main = join(root, 'dist/tools/stack/src/main.js');
 
-/** Two adjacent free ports for etcd (client, peer). */
-async function freePair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (p < 65535 && !(await portOpen(p + 1))) return p;
-  }
-}
-
 describe('the local stack command (real etcd, NATS and services as processes)', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
@@ -26,11 +18,12 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
     dataDir = await mkdtemp(join(tmpdir(), 'am-stack-'));
-    const metrics = await freePort();
+    // The gateway's metrics port and the next three (policy, identity, pki).
+    const metrics = await freePorts(4);
     env = {
       PATH: process.env.PATH,
       AM_DATA_DIR: dataDir,
-      AM_ETCD_URLS: `http://127.0.0.1:${await freePair()}`,
+      AM_ETCD_URLS: `http://127.0.0.1:${await freePorts(2)}`, // client port and the peer port after it
       AM_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
       AM_GATEWAY_PORT: String(await freePort()),
       AM_GATEWAY_TLS_PORT: String(await freePort()),
