@@ -124,7 +124,7 @@ function vouchAtRate(plugin: IdentityPlugin, rate: number, seconds: number, maxI
       }, reject);
     };
     const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
       for (; scheduled < due; scheduled++) {
         const at = t0 + (scheduled * 1000) / rate;
         if (inFlight < maxInFlight) start(at);
