@@ -4,35 +4,20 @@
 // runs here (its half of the key exchange shares the same 2 cores). Last stdout line: JSON summary.
 import { fetchSshCredential } from '@am/plugin-sdk';
 import { PLUGIN, startIdentityBenchStack } from './identity-vouch';
+import { closedLoop, percentile } from './support/load';
 
 const IN_FLIGHT = 8;
 const SECONDS = 8;
 const WARM_UP_SECONDS = 2;
 
-async function loginRate(login: () => Promise<string>, seconds: number): Promise<{ perSecond: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  const end = Date.now() + seconds * 1000;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (Date.now() < end) {
-        const t = process.hrtime.bigint();
-        await login();
-        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-    }),
-  );
-  return { perSecond: latencies.length / (Number(process.hrtime.bigint() - start) / 1e9), latencies: latencies.sort((a, b) => a - b) };
-}
-
 async function main() {
   const stack = await startIdentityBenchStack();
   try {
     const login = () => fetchSshCredential({ host: '127.0.0.1', port: stack.sshPort, principal: PLUGIN, privateKey: stack.pluginKey });
-    await loginRate(login, WARM_UP_SECONDS);
-    const { perSecond, latencies } = await loginRate(login, SECONDS);
-    const p50 = latencies[latencies.length >> 1];
-    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
+    await closedLoop(login, IN_FLIGHT, WARM_UP_SECONDS);
+    const { perSecond, latencies } = await closedLoop(login, IN_FLIGHT, SECONDS);
+    const p50 = percentile(latencies, 0.5);
+    const p99 = percentile(latencies, 0.99);
     console.log(`ssh: ${perSecond.toFixed(1)} credentials/s with ${IN_FLIGHT} in flight; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
     console.log(
       JSON.stringify({

@@ -11,6 +11,7 @@ import { connectBus, type BusConnection } from '@am/runtime';
 import { createEtcd } from '@am/store';
 import { freePort, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
 import { launchApp } from './support/apps';
+import { closedLoop, percentile } from './support/load';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,26 +79,9 @@ export async function startIdentityBenchStack(): Promise<IdentityBenchStack> {
   }
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
-
-/** Keeps `inFlight` vouches outstanding for `seconds`; returns the rate and the per-request latencies (ms). */
-async function vouchLoad(plugin: IdentityPlugin, seconds: number, inFlight = IN_FLIGHT): Promise<{ perSecond: number; latencies: Float64Array }> {
-  const samples: number[] = [];
-  const end = Date.now() + seconds * 1000;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (Date.now() < end) {
-        const t = process.hrtime.bigint();
-        await plugin.vouch(BOB);
-        samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-    }),
-  );
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  return { perSecond: samples.length / elapsed, latencies: Float64Array.from(samples).sort() };
+/** Keeps `inFlight` vouches for bob outstanding for `seconds`. */
+function vouchLoad(plugin: IdentityPlugin, seconds: number, inFlight = IN_FLIGHT) {
+  return closedLoop(() => plugin.vouch(BOB), inFlight, seconds);
 }
 
 /**

@@ -28,3 +28,29 @@ export function autocannon(url: string, options: { connections: number; seconds:
     });
   });
 }
+
+/** The value at fraction `p` (0–1) of an ascending array. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/**
+ * Closed loop in this process: keeps `inFlight` calls outstanding for `seconds` (each starts as
+ * the previous one of its lane ends). Returns calls per second and every call's latency (ms), ascending.
+ */
+export async function closedLoop(call: () => Promise<unknown>, inFlight: number, seconds: number): Promise<{ perSecond: number; latencies: Float64Array }> {
+  const samples: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < end) {
+        const t = process.hrtime.bigint();
+        await call();
+        samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return { perSecond: samples.length / elapsed, latencies: Float64Array.from(samples).sort() };
+}
