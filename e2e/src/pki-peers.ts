@@ -1,19 +1,12 @@
 import { loadConfig } from '@am/runtime';
-import { TestInfra } from '@am/testing';
+import { runProcess, TestInfra, type ProcessResult } from '@am/testing';
 import { gatewaySettings, startGateway } from '@apps/gateway';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { pkiSettings, startPki } from '@apps/pki';
 import { policySettings, startPolicy } from '@apps/policy';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Real peers (openssl, curl) as async child processes in a temporary directory: the services run
@@ -26,16 +19,8 @@ export class Peers {
     return new Peers(await mkdtemp(join(tmpdir(), 'am-mtls-')));
   }
 
-  run(command: string, args: string[]): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    });
+  run(command: string, args: string[]): Promise<ProcessResult> {
+    return runProcess(command, args, this.dir);
   }
 
   /** openssl; a non-zero status throws with its output. */

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
+import { runProcess, type ProcessResult } from '@am/testing';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface OpensslResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+export interface OpensslResult extends ProcessResult {
   output: string;
 }
 
@@ -21,20 +18,9 @@ export class Openssl {
     return new Openssl(await mkdtemp(join(tmpdir(), 'am-pki-test-')));
   }
 
-  run(...args: string[]): Promise<OpensslResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', reject);
-      child.on('close', (status) => {
-        const stdout = Buffer.concat(out).toString('utf8');
-        const stderr = Buffer.concat(err).toString('utf8');
-        resolve({ status, stdout, stderr, output: stdout + stderr });
-      });
-    });
+  async run(...args: string[]): Promise<OpensslResult> {
+    const r = await runProcess('openssl', args, this.dir);
+    return { ...r, output: r.stdout + r.stderr };
   }
 
   /** Like run, but a non-zero status is an error carrying openssl's output. */

@@ -58,3 +58,26 @@ export function launch(command: string, args: string[], options: { logFile: stri
     },
   };
 }
+
+export interface ProcessResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a peer command (openssl, curl…) in `cwd` to completion, collecting its output. Async on
+ * purpose: the services under test often run in this process, and a synchronous spawn would
+ * freeze the server the peer talks to.
+ */
+export function runProcess(command: string, args: string[], cwd: string): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
