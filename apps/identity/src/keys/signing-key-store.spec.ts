@@ -42,7 +42,7 @@ describe('signing keys in a real etcd', () => {
       return store;
     };
     const stored = async () => etcd.getAll().prefix(layout.signingKeys()).strings();
-    const events = async () => Object.values(await etcd.getAll().prefix(`${layout.domain('identity')}events/`).strings()).map((v) => JSON.parse(v) as { kind: string; kid?: string });
+    const events = async () => Object.values(await etcd.getAll().prefix(`${layout.domain('identity')}events/`).strings()).flatMap((v) => JSON.parse(v) as { kind: string; kid?: string }[]);
     return { layout, clock, open, stored, events };
   }
 

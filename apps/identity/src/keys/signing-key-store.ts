@@ -165,11 +165,11 @@ export class SigningKeyStore implements VerificationKeyLookup {
       ...add.map((key) => this.etcd.put(this.recordKey(key.expiry)).value(JSON.stringify(sealSigningKey(key, this.masterKey, this.storageId(key.expiry))))),
       ...remove.map((e) => this.etcd.delete().key(this.recordKey(e))),
       this.etcd.put(this.headKey).value(JSON.stringify({ kids: [...remaining].sort((a, b) => a - b).map(keyId), time: new Date(this.clock()).toISOString() })),
-      ...events.map((ev) => {
-        const { key, value } = eventRecord(this.eventsPrefix, ev, this.clock());
-        return this.etcd.put(key).value(value);
-      }),
     ];
+    if (events.length > 0) {
+      const { key, value } = eventRecord(this.eventsPrefix, events, this.clock());
+      ops.push(this.etcd.put(key).value(value));
+    }
     const result = await txn.then(...ops).commit();
     if (result.succeeded) this.options.onCommitted?.(events);
     return result.succeeded;
