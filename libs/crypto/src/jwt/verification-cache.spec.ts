@@ -64,7 +64,24 @@ describe('CachingCredentialVerifier', () => {
     expect([cache.hits, cache.misses]).toEqual([1, 1]);
   });
 
-  it('is bounded: the least recently used entry goes first; refusals are not cached', async () => {
+  it('answers a hit on a recently placed entry without writing to its map (no garbage for the old generation)', async () => {
+    const cache = new CachingCredentialVerifier({ maxEntries: 100 });
+    const keys = keyMap(signingKey);
+    const tokens = await Promise.all(['am://user/a', 'am://user/b'].map((p) => issue(p)));
+    for (const t of tokens) cache.verify(t, { keys, now: NOW, accept: 'login' });
+    const sets = jest.spyOn(Map.prototype, 'set');
+    const deletes = jest.spyOn(Map.prototype, 'delete');
+    try {
+      for (let i = 0; i < 1000; i++) cache.verify(tokens[i % 2], { keys, now: NOW, accept: 'login' });
+      expect([sets.mock.calls.length, deletes.mock.calls.length]).toEqual([0, 0]);
+    } finally {
+      sets.mockRestore();
+      deletes.mockRestore();
+    }
+    expect(cache.hits).toBe(1000);
+  });
+
+  it('is bounded: the least recently used entry goes first (an entry in the older half moves back when hit); refusals are not cached', async () => {
     const cache = new CachingCredentialVerifier({ maxEntries: 2 });
     const keys = keyMap(signingKey);
     const [a, b, c] = await Promise.all(['am://user/a', 'am://user/b', 'am://user/c'].map((p) => issue(p)));

@@ -9,17 +9,30 @@ export interface VerificationCacheOptions {
   maxEntries?: number;
 }
 
+/** A cached verification, and when it last moved to the back of the eviction order. */
+interface Entry {
+  verified: VerifiedCredential;
+  placedAt: number;
+}
+
 /**
  * Verifies credentials and remembers the verified ones, so a gateway does not pay an ECDSA
  * verification on every request. Entries are keyed by the SHA-256 of the token (the cache
- * holds no bearer tokens), bounded in number (least recently used goes first) and never
- * outlive their credential: a hit re-checks the times against `now` and that the signing key is
- * still published and unexpired, so removing a key revokes its cached credentials at once.
- * Refused tokens are not cached (every attempt pays, and hostile input cannot fill the cache).
+ * holds no bearer tokens), bounded in number and never outlive their credential: a hit re-checks
+ * the times against `now` and that the signing key is still published and unexpired, so removing
+ * a key revokes its cached credentials at once. Refused tokens are not cached (every attempt pays,
+ * and hostile input cannot fill the cache).
+ *
+ * Eviction is least-recently-used, approximately: the oldest entry goes first, and a hit moves its
+ * entry to the back only once it is in the older half. Moving on every hit (delete + set) would
+ * cost nothing visible but garbage: V8 rebuilds a Map's table as deletions pile up, and for a Map
+ * that lives long it builds the new one in the old generation, so a busy cache fed major GCs.
  */
 export class CachingCredentialVerifier {
-  private readonly entries = new Map<string, VerifiedCredential>();
+  private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
+  /** Placements so far (new entries and moves to the back): an entry's age is placements since its own. */
+  private placements = 0;
   /** Counters for metrics: answers from the cache, and full verifications (successful or not). */
   hits = 0;
   misses = 0;
@@ -39,17 +52,17 @@ export class CachingCredentialVerifier {
     const id = createHash('sha256').update(token.trim()).digest('base64');
     const hit = this.entries.get(id);
     if (hit) {
-      this.entries.delete(id);
-      if (isStillValid(hit, options)) {
-        this.entries.set(id, hit); // most recently used now
+      if (isStillValid(hit.verified, options)) {
+        if (this.placements - hit.placedAt >= this.maxEntries / 2) this.place(id, hit);
         this.hits++;
-        checkKind(hit.kind, options.accept);
-        return hit;
+        checkKind(hit.verified.kind, options.accept);
+        return hit.verified;
       }
+      this.entries.delete(id);
     }
     this.misses++;
     const verified = freeze(verifyCredential(token, options));
-    this.entries.set(id, verified);
+    this.place(id, { verified, placedAt: 0 });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return verified;
   }
@@ -58,7 +71,7 @@ export class CachingCredentialVerifier {
   prune(now: number): number {
     let dropped = 0;
     for (const [id, entry] of this.entries) {
-      if (entry.claims.exp <= now) {
+      if (entry.verified.claims.exp <= now) {
         this.entries.delete(id);
         dropped++;
       }
@@ -68,6 +81,13 @@ export class CachingCredentialVerifier {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  /** Puts the entry at the back of the eviction order. */
+  private place(id: string, entry: Entry): void {
+    this.entries.delete(id);
+    entry.placedAt = ++this.placements;
+    this.entries.set(id, entry);
   }
 }
 
