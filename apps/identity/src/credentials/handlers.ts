@@ -36,7 +36,7 @@ import {
   type DelegationAce,
 } from '@am/model';
 import type { SigningKeyStore } from '../keys/signing-key-store';
-import { matchesAnyPattern, validateFilter } from './attribute-filter';
+import { compileFilter, filterMatches } from './attribute-filter';
 import type { CredentialIssuer } from './issuer';
 
 export interface Lifetimes {
@@ -156,17 +156,17 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     }),
 
     handler(createDelegationContract, async ({ credential, dataset, attributes, targetAce, heritableAce }) => {
-      if (attributes) validateFilter(attributes);
+      const filter = attributes && compileFilter(attributes);
       const requested = requestedAces(targetAce, heritableAce);
       const decided = await delegationPlan(credential, dataset, requested);
-      const roles = attributes ? decided.plan.roles.filter((r) => matchesAnyPattern(r, attributes)) : decided.plan.roles;
+      const roles = filter ? decided.plan.roles.filter((r) => filterMatches(filter, r)) : decided.plan.roles;
       // The heritable ACE binds this credential too: it is the floor of every target from here on.
       const aces = { heritable: requested.heritable, target: mergeDelegationAces(requested.target, requested.heritable) };
       return issueDelegation(decided.caller, decided.plan.dataset, roles, aces, decided.revision);
     }),
 
     handler(extendDelegationContract, async ({ credential, delegation, dataset, attributes, targetAce, heritableAce }) => {
-      if (attributes) validateFilter(attributes);
+      const filter = attributes && compileFilter(attributes);
       const requested = requestedAces(targetAce, heritableAce);
       const old = verifyDelegation(delegation);
       if (old.dataset !== undefined && old.dataset !== parsePath(dataset)) {
@@ -175,7 +175,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
       const decided = await delegationPlan(credential, dataset, requested);
       if (old.id !== decided.caller) throw new PermissionDeniedError('permission denied: a delegation credential can only be extended by the principal it names');
       const held = new Set(old.roles ?? []);
-      const roles = decided.plan.roles.filter((r) => held.has(r) && (!attributes || matchesAnyPattern(r, attributes)));
+      const roles = decided.plan.roles.filter((r) => held.has(r) && (!filter || filterMatches(filter, r)));
       const heritable = mergeDelegationAces(old.heritable_ace ?? NO_ACE, requested.heritable);
       const target = mergeDelegationAces(targetAce ? requested.target : (old.target_ace ?? NO_ACE), heritable);
       return issueDelegation(decided.caller, decided.plan.dataset, roles, { target, heritable }, decided.revision);

@@ -15,8 +15,8 @@ const Credential = z.string().min(1).max(8192);
 const Path = z.string().min(1).max(4096);
 const Revision = z.number().int().nonnegative();
 const OperationInput = z.union([z.string().max(16), z.number().int()]);
-/** Glob over role paths: `*` matches within one path segment, a trailing `/**` everything below. */
-const AttributeFilter = z.array(z.string().min(1).max(4096)).max(256);
+/** Globs over role paths: `*` matches within one path segment, `**` across segments. */
+const AttributeFilter = z.array(z.string().min(1).max(1024)).max(64);
 
 /** An issued credential: the JWT and when it stops being valid (Unix seconds). */
 export const IssuedCredential = z.strictObject({
