@@ -98,6 +98,9 @@ describe('compat routes (real policy, identity and gateway; reference new_sample
     expect(vouched.json.credential).toMatch(/^eyJ/);
     const refused = await call('GET', '/credential', { path: BOB, caller_id: ALICE });
     expect(refused.json).toMatchObject({ credential: '', error: { error: 1 } });
+    // A missing parameter is the caller's mistake, said as such (compat-rest §3.3), not "internal error".
+    const noPath = await call('GET', '/credential', { caller_id: 'am://workload/yoyodyne/id-plugin' });
+    expect(noPath.json).toMatchObject({ credential: '', error: { error: 1, message: expect.stringContaining('invalid request') } });
     const valid = await call('GET', '/validate', { credential: vouched.json.credential });
     expect(valid.json).toMatchObject({ valid: true, error: { error: 0, message: 'credential is valid' } });
     expect(valid.json.info).toContain('"id": "am://user/yoyodyne/bob"');

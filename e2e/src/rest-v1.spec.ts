@@ -109,6 +109,12 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expectProblem(await call('GET', '/v1/nodes/user', { headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.' } }), 401);
     expectProblem(await call('GET', '/v1/nodes/user', { as: OPERATOR, headers: { 'AM-Consistency': 'soon' } }), 400);
     expectProblem(await call('GET', '/v1/nope', { as: OPERATOR }), 404);
+    // Oversized bearer tokens and empty fields are the caller's mistakes, never a 500.
+    expectProblem(await call('POST', '/v1/credentials/vouch', { as: 'x'.repeat(9000), body: { principal: 'am://user/yoyodyne/bob' } }), 401);
+    expectProblem(await call('POST', '/v1/credentials/vouch', { as: 'am://workload/yoyodyne/id-plugin', body: { principal: '' } }), 400);
+    expectProblem(await call('POST', '/v1/credentials/delegation', { as: OPERATOR, body: { dataset: '' } }), 400);
+    expectProblem(await call('POST', '/v1/credentials/delegation', { as: OPERATOR, body: { dataset: 'am://data/yoyodyne/daos1', attributes: [''] } }), 400);
+    expectProblem(await call('POST', '/v1/credentials/delegation', { as: OPERATOR, body: { dataset: 'am://data/yoyodyne/daos1', attributes: [`am://role/${'**a'.repeat(40)}Z`] } }), 400);
     expect((await call('GET', '/v1/nodes/user', { as: OPERATOR })).status).toBe(200);
   });
 
@@ -195,6 +201,8 @@ describe('REST v1 when the owning service is down', () => {
       expect(res.headers.get('retry-after')).toBe('1');
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(await res.json()).toMatchObject({ status: 503, type: 'https://access-manager.dev/problems/unavailable' });
+      const jwks = await fetch(`http://127.0.0.1:${gateway.port}/.well-known/jwks.json`);
+      expect([jwks.status, jwks.headers.get('retry-after')]).toEqual([503, '1']);
     } finally {
       await infra.stop();
     }

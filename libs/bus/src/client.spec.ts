@@ -1,4 +1,4 @@
-import { NotFoundError } from '@am/model';
+import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from '@am/model';
 import { TestInfra } from '@am/testing';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ const echo = contract('am.test.echo', z.object({ n: z.number().int() }).strict()
 const liar = contract('am.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
 const refuser = contract('am.test.refuser', z.object({}).strict(), z.object({}));
 const nobody = contract('am.test.nobody', z.object({}).strict(), z.object({}));
+const authed = contract('am.test.authed', z.object({ credential: z.string().max(10), n: z.number() }).strict(), z.object({}));
 
 describe('BusClient over a real nats-server', () => {
   let infra: TestInfra;
@@ -51,9 +52,12 @@ describe('BusClient over a real nats-server', () => {
     await expect(bus.request(echo, { n: 21 })).resolves.toEqual({ doubled: 42 });
   });
 
-  it('refuses to send a request outside the contract', async () => {
-    await expect(bus.request(echo, { n: 1.5 })).rejects.toThrow(z.ZodError);
-    await expect(bus.request(echo, { n: 1, extra: true } as never)).rejects.toThrow(z.ZodError);
+  it('refuses to send a request outside the contract: a caller mistake, not an internal error', async () => {
+    await expect(bus.request(echo, { n: 1.5 })).rejects.toThrow(InvalidArgumentError);
+    await expect(bus.request(echo, { n: 1, extra: true } as never)).rejects.toThrow('invalid request: ');
+    // A credential out of shape (an 8 KiB "token") is refused as unauthenticated, whatever else is wrong.
+    await expect(bus.request(authed, { credential: 'x'.repeat(11), n: 'no' as never })).rejects.toThrow(UnauthenticatedError);
+    await expect(bus.request(authed, { credential: 'ok', n: 'no' as never })).rejects.toThrow(InvalidArgumentError);
   });
 
   it('rejects a reply outside the contract', async () => {

@@ -1,4 +1,4 @@
-import { InternalError, UnavailableError } from '@am/model';
+import { InternalError, InvalidArgumentError, UnauthenticatedError, UnavailableError } from '@am/model';
 import { randomUUID } from 'node:crypto';
 import { createInbox, type Msg, type NatsConnection } from 'nats';
 import { z } from 'zod';
@@ -97,7 +97,7 @@ export class BusClient {
   ) {}
 
   async request<C extends Contract<z.ZodType, z.ZodType>>(c: C, payload: RequestOf<C>, timeoutMs = this.defaultTimeoutMs): Promise<ReplyOf<C>> {
-    const body = c.request.parse(payload);
+    const body = checkedRequest(c, payload);
     const nc = this.connection();
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
@@ -122,6 +122,17 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(subject, 'not connected to NATS');
     nc.publish(subject, encoder.encode(JSON.stringify({ pattern: subject, data })));
   }
+}
+
+/**
+ * The request as the contract defines it. What fails here came from the caller (an HTTP body, a
+ * bearer token): a credential out of shape is unauthenticated, anything else an invalid argument.
+ */
+function checkedRequest<C extends Contract<z.ZodType, z.ZodType>>(c: C, payload: RequestOf<C>): unknown {
+  const parsed = c.request.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  if (parsed.error.issues.some((i) => i.path[0] === 'credential')) throw new UnauthenticatedError('invalid credential');
+  throw new InvalidArgumentError(`invalid request: ${describeIssues(parsed.error)}`);
 }
 
 function describe(err: unknown): string {

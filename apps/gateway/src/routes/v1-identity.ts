@@ -13,7 +13,8 @@ import {
 import { delegationAceJsonSchema, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { answer, route, type RouteSpec } from '../http/route';
+import { toProblem } from '../http/errors';
+import { answer, route, sendProblem, type RouteSpec } from '../http/route';
 
 /** Credentials on the v1 API: vouch, validate, delegation. The identity service issues and checks. */
 export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
@@ -23,7 +24,7 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
       url: '/v1/credentials/vouch',
       summary: 'A login credential for a principal the caller may vouch for (View + VouchFor)',
       tag: 'credentials',
-      body: z.strictObject({ principal: z.string() }),
+      body: z.strictObject({ principal: z.string().min(1) }),
       response: IssuedCredential,
       errors: [400, 401, 403, 404, 503],
       auth: true,
@@ -64,8 +65,8 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
         '`targetAce` (who may present it) and `heritableAce` (kept by every extension); with `delegation`, extends that credential (never widening)',
       tag: 'credentials',
       body: z.strictObject({
-        dataset: z.string(),
-        attributes: z.array(z.string()).max(256).optional(),
+        dataset: z.string().min(1),
+        attributes: z.array(z.string().min(1).max(1024)).max(64).optional(),
         targetAce: delegationAceJsonSchema.optional(),
         heritableAce: delegationAceJsonSchema.optional(),
         delegation: z.string().max(8192).optional(),
@@ -87,7 +88,12 @@ export function v1IdentityRoutes(bus: BusClient): RouteSpec[] {
 /** The published signing keys as a JWKS (kid = key expiry). Public, cacheable for a minute. */
 export function registerJwks(app: FastifyInstance, bus: BusClient): void {
   app.get('/.well-known/jwks.json', async (_req, reply) => {
-    const { keys } = await bus.request(jwksContract, {});
-    return reply.header('cache-control', 'public, max-age=60').send({ keys: keys.map((k) => Jwk.parse(k)) });
+    try {
+      const { keys } = await bus.request(jwksContract, {});
+      return reply.header('cache-control', 'public, max-age=60').send({ keys: keys.map((k) => Jwk.parse(k)) });
+    } catch (err) {
+      // Identity unreachable: 503 with Retry-After, like every v1 route.
+      return sendProblem(reply, toProblem(err));
+    }
   });
 }
