@@ -1,4 +1,4 @@
-import { requireBinary, SERVICE_PERMISSIONS } from '@am/testing';
+import { pluginPermissions, requireBinary, SERVICE_PERMISSIONS } from '@am/testing';
 import { gatewaySettings } from '@apps/gateway';
 import { identitySettings } from '@apps/identity';
 import { pkiSettings } from '@apps/pki';
@@ -86,7 +86,7 @@ describe('docker-compose.yml', () => {
 
   it('gives every service the same NATS user and permissions as the local stack', () => {
     const conf = readFileSync(join(root, 'deploy/nats/nats.conf'), 'utf8');
-    for (const [user, perms] of Object.entries(SERVICE_PERMISSIONS)) {
+    for (const [user, perms] of [...Object.entries(SERVICE_PERMISSIONS), ['plugin', pluginPermissions('plugin')] as const]) {
       const line = conf.split('\n').find((l) => l.includes(`user: "${user}"`));
       expect(line).toBeDefined();
       const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;

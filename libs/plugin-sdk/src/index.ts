@@ -1,4 +1,4 @@
-export { DEFAULT_PLUGIN_INBOX_PREFIX, expiryOf, IdentityPlugin, PluginUnavailableError, type PluginOptions } from './plugin';
+export { expiryOf, IdentityPlugin, PluginUnavailableError, pluginInboxPrefix, type PluginOptions } from './plugin';
 export { fetchSshCredential, sshFingerprint, SshLoginError, type SshLogin } from './ssh-login';
 export type { IssuedCredential } from '@am/bus';
 // The typed errors a vouch can end in.

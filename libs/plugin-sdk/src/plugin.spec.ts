@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { expiryOf, IdentityPlugin, PluginUnavailableError, type PluginOptions } from './plugin';
+import { expiryOf, IdentityPlugin, PluginUnavailableError, pluginInboxPrefix, type PluginOptions } from './plugin';
 import { fetchSshCredential, sshFingerprint, SshLoginError } from './ssh-login';
 
 describe('identity plugins over NATS (real etcd, NATS, policy and identity)', () => {
@@ -142,14 +142,22 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
       expect(seen.filter((s) => forbidden.includes(s))).toEqual([]);
     });
 
-    it('cannot listen to requests, events or other replies', async () => {
-      for (const subject of ['am.identity.vouch', 'am.>', 'am.events.>', '_INBOX.>']) {
+    it("cannot listen to requests, events or other replies, another plugin's included", async () => {
+      for (const subject of ['am.identity.vouch', 'am.>', 'am.events.>', '_INBOX.>', '_INBOX.plugin.>', '_INBOX.plugin.*.>', `${pluginInboxPrefix('plugin2')}.>`]) {
         const sub = pluginConn.subscribe(subject);
         const done = (async () => {
           for await (const _ of sub) void _;
         })();
         await expect(done).rejects.toThrow(/Permissions Violation/);
       }
+    });
+
+    it('lets a second plugin, with its own NATS user, vouch on its own inbox', async () => {
+      const env = infra.env('plugin2');
+      const other = await open({ nats: { servers: env.AM_NATS_URL, user: env.AM_NATS_USER, password: env.AM_NATS_PASSWORD } });
+      expect((await other.vouch('am://user/yoyodyne/bob')).principal).toBe('am://user/yoyodyne/bob');
+      // Its replies went to _INBOX.plugin.plugin2, which the first plugin's user may not hear (above).
+      await waitFor("the reply on plugin2's inbox", () => seen.some((s) => s.startsWith(`${pluginInboxPrefix('plugin2')}.`)), 5000, 10);
     });
   });
   it('rides out a NATS restart', async () => {

@@ -3,15 +3,20 @@ import { UnauthenticatedError, UnavailableError } from '@am/model';
 import { connect, type NatsConnection } from 'nats';
 import { fetchSshCredential, type SshLogin } from './ssh-login';
 
-/** Where plugins receive replies; their NATS user may subscribe to nothing else (libs/testing SERVICE_PERMISSIONS). */
-export const DEFAULT_PLUGIN_INBOX_PREFIX = '_INBOX.plugin';
+/**
+ * Where plugin `user` receives replies: `_INBOX.plugin.<user>`. Its NATS user may subscribe to
+ * nothing else (libs/testing pluginPermissions), and no other plugin may subscribe there.
+ */
+export function pluginInboxPrefix(user: string): string {
+  return `_INBOX.plugin.${user}`;
+}
 
 export interface PluginOptions {
   nats: {
     servers: string | string[];
     user: string;
     password: string;
-    /** Must lie inside what the NATS user may subscribe to (default `_INBOX.plugin`). */
+    /** Must lie inside what the NATS user may subscribe to (default `_INBOX.plugin.<user>`). */
     inboxPrefix?: string;
   };
   /** How the plugin proves who it is: a credential it was given, or an ssh key it logs in with. */
@@ -46,7 +51,7 @@ export class IdentityPlugin {
     private readonly options: PluginOptions,
   ) {
     this.clock = options.clock ?? Date.now;
-    this.bus = new BusClient(() => nc, options.requestTimeoutMs ?? 5000, options.nats.inboxPrefix ?? DEFAULT_PLUGIN_INBOX_PREFIX);
+    this.bus = new BusClient(() => nc, options.requestTimeoutMs ?? 5000, options.nats.inboxPrefix ?? pluginInboxPrefix(options.nats.user));
     if ('credential' in options.identity) this.own = { credential: options.identity.credential.trim(), expiresAt: expiryOf(options.identity.credential) };
   }
 
@@ -55,7 +60,7 @@ export class IdentityPlugin {
       servers: options.nats.servers,
       user: options.nats.user,
       pass: options.nats.password,
-      inboxPrefix: options.nats.inboxPrefix ?? DEFAULT_PLUGIN_INBOX_PREFIX,
+      inboxPrefix: options.nats.inboxPrefix ?? pluginInboxPrefix(options.nats.user),
       name: `identity-plugin ${options.nats.user}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

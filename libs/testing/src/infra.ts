@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdServer } from './etcd';
 import { NatsServer } from './nats';
-import { SERVICE_PERMISSIONS, type NatsUser } from './nats-config';
+import { pluginPermissions, SERVICE_PERMISSIONS, type NatsUser } from './nats-config';
 
 export type ServiceName = keyof typeof SERVICE_PERMISSIONS;
+/** Two identity plugins with their own NATS users, so tests can show one cannot hear the other. */
+export const TEST_PLUGINS = ['plugin', 'plugin2'] as const;
+export type InfraUser = ServiceName | (typeof TEST_PLUGINS)[number];
 
 export interface Closable {
   close(): Promise<void>;
@@ -23,14 +26,15 @@ export class TestInfra {
     readonly dir: string,
     readonly etcd: EtcdServer,
     readonly nats: NatsServer,
-    private readonly users: Record<ServiceName, NatsUser>,
+    private readonly users: Record<InfraUser, NatsUser>,
   ) {}
 
   static async start(): Promise<TestInfra> {
     const dir = await mkdtemp(join(tmpdir(), 'am-test-'));
+    const permissions = [...Object.entries(SERVICE_PERMISSIONS), ...TEST_PLUGINS.map((p) => [p, pluginPermissions(p)] as const)];
     const users = Object.fromEntries(
-      Object.entries(SERVICE_PERMISSIONS).map(([name, perms]) => [name, { user: name, password: randomBytes(18).toString('base64url'), ...perms }]),
-    ) as Record<ServiceName, NatsUser>;
+      permissions.map(([name, perms]) => [name, { user: name, password: randomBytes(18).toString('base64url'), ...perms }]),
+    ) as Record<InfraUser, NatsUser>;
     let etcd: EtcdServer | undefined;
     try {
       await mkdir(join(dir, 'nats'));
@@ -44,8 +48,8 @@ export class TestInfra {
     }
   }
 
-  /** Environment for a service under test: this infra's URLs, its NATS user, ephemeral ports, quiet logs. */
-  env(service: ServiceName, extra: Record<string, string> = {}): Record<string, string> {
+  /** Environment for a service (or plugin) under test: this infra's URLs, its NATS user, ephemeral ports, quiet logs. */
+  env(service: InfraUser, extra: Record<string, string> = {}): Record<string, string> {
     return {
       AM_ETCD_URLS: this.etcd.url,
       AM_NATS_URL: this.nats.url,

@@ -11,21 +11,28 @@ export interface NatsUser {
 
 /** The one subject identity plugins may publish to (libs/bus vouchContract; kept literal here: testing depends on nothing). */
 export const PLUGIN_VOUCH_SUBJECT = 'am.identity.vouch';
-/** Plugins receive replies only on inboxes under this prefix (the plugin SDK sets it as its inbox prefix). */
+/** Plugin `<user>` receives replies only under `_INBOX.plugin.<user>` (the plugin SDK's default inbox prefix). */
 export const PLUGIN_INBOX_PREFIX = '_INBOX.plugin';
+/** A plugin's NATS user name is one subject token: its inbox is named after it. */
+export const PLUGIN_USER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-/**
- * What each NATS user may publish and subscribe to. The services talk on am.>; `plugin` is the
- * user of identity plugins: it may only ask to vouch and hear its own replies, so a plugin can
- * neither call policy, pki or identity-internal subjects nor listen to anyone's requests or events.
- */
-export const SERVICE_PERMISSIONS: Record<'gateway' | 'policy' | 'identity' | 'pki' | 'plugin', { publish: string[]; subscribe: string[] }> = {
+/** What each service's NATS user may publish and subscribe to: the services talk on am.>. */
+export const SERVICE_PERMISSIONS: Record<'gateway' | 'policy' | 'identity' | 'pki', { publish: string[]; subscribe: string[] }> = {
   gateway: { publish: ['am.>', '_INBOX.>'], subscribe: ['am.events.>', '_INBOX.>'] },
   policy: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
   identity: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
   pki: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
-  plugin: { publish: [PLUGIN_VOUCH_SUBJECT], subscribe: [`${PLUGIN_INBOX_PREFIX}.>`] },
 };
+
+/**
+ * An identity plugin's NATS user (one per plugin): it may only ask to vouch and hear the replies
+ * on its own inbox, so a plugin can neither call policy, pki or identity-internal subjects nor
+ * listen to anyone's requests, events or replies, including other plugins' (which carry credentials).
+ */
+export function pluginPermissions(user: string): { publish: string[]; subscribe: string[] } {
+  if (!PLUGIN_USER_NAME.test(user)) throw new Error(`plugin NATS user ${JSON.stringify(user)} must be 1-64 letters, digits, '-' or '_'`);
+  return { publish: [PLUGIN_VOUCH_SUBJECT], subscribe: [`${PLUGIN_INBOX_PREFIX}.${user}.>`] };
+}
 
 export function renderNatsConfig(options: { host: string; port: number; storeDir: string; users: NatsUser[]; monitorPort?: number }): string {
   const q = (s: string) => JSON.stringify(s);

@@ -1,5 +1,11 @@
 import { bootUniverse, commonSettings, ConfigError, loadConfig, port, setting, type ConfigOf } from '@am/runtime';
+import { PLUGIN_USER_NAME } from '@am/testing';
 import { z } from 'zod';
+
+const pluginUser = z
+  .string()
+  .regex(PLUGIN_USER_NAME, "must be names of 1-64 letters, digits, '-' or '_'")
+  .refine((u) => !['gateway', 'policy', 'identity', 'pki'].includes(u), "must not use a service's name");
 
 /** What the local stack reads from the environment (the services' own settings are derived from it). */
 export const stackSettings = {
@@ -14,6 +20,14 @@ export const stackSettings = {
     default: '2114',
     aliases: ['AM_MetricServerPort'],
   }),
+  AM_NATS_PLUGIN_USERS: setting(
+    z
+      .string()
+      .transform((v) => [...new Set(v.split(',').map((u) => u.trim()).filter(Boolean))])
+      .pipe(z.array(pluginUser).min(1, 'must name at least one plugin user')),
+    'NATS users for identity plugins, comma-separated: one per plugin, each hearing only its own replies (inbox _INBOX.plugin.<user>)',
+    { default: 'plugin' },
+  ),
   AM_ETCD_URLS: commonSettings.AM_ETCD_URLS,
   AM_NATS_URL: commonSettings.AM_NATS_URL,
   AM_LOG_LEVEL: commonSettings.AM_LOG_LEVEL,

@@ -29,6 +29,7 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
       AM_GATEWAY_TLS_PORT: String(await freePort()),
       AM_SSH_PORT: String(await freePort()),
       AM_METRICS_PORT: String(metrics),
+      AM_NATS_PLUGIN_USERS: 'plugin, passwords',
     };
   });
   afterAll(async () => {
@@ -47,6 +48,8 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
 
     // Secrets are generated once, private to the owner.
     const passwords = await readFile(join(dataDir, 'keys/nats-passwords.json'), 'utf8');
+    expect(Object.keys(JSON.parse(passwords)).sort()).toEqual(['gateway', 'identity', 'passwords', 'pki', 'plugin', 'policy']);
+    expect(first.stdout).toContain('NATS users "plugin", "passwords"');
     expect(existsSync(join(dataDir, 'keys/master.key'))).toBe(true);
 
     const again = stack('up', '--detach');
@@ -75,6 +78,11 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
     const r = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_BOOT_UNIVERSE: 'no-such-universe' }, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('invalid configuration: AM_BOOT_UNIVERSE must be new_sample, bootstrap, none or an existing universe file (got "no-such-universe")');
+    for (const users of ['plugin,a.b', 'policy', ' , ']) {
+      const bad = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_NATS_PLUGIN_USERS: users }, encoding: 'utf8' });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim()).toMatch(/^invalid configuration: AM_NATS_PLUGIN_USERS /);
+    }
   });
 
   it('refuses a port that is already taken, naming the variable to change, and starts nothing', async () => {

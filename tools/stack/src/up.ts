@@ -1,8 +1,8 @@
-import { EtcdServer, launch, NatsServer, portOpen, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
+import { EtcdServer, launch, NatsServer, pluginPermissions, portOpen, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { alive, readRunFile, removeRunFile, terminate, writeRunFile } from './run-file';
-import { loadOrCreateSecrets, type StackNatsUser, type StackService } from './secrets';
+import { loadOrCreateSecrets, type StackService } from './secrets';
 import type { StackConfig } from './settings';
 
 export interface UpOptions {
@@ -44,7 +44,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
   }
 
   for (const d of ['etcd', 'nats', 'logs', 'run']) await mkdir(join(dataDir, d), { recursive: true, mode: 0o700 });
-  const secrets = await loadOrCreateSecrets(dataDir);
+  const secrets = await loadOrCreateSecrets(dataDir, cfg.AM_NATS_PLUGIN_USERS);
   const logs = join(dataDir, 'logs');
   const started: { name: string; stop(): Promise<void>; pid: number }[] = [];
   const stopAll = async () => {
@@ -70,7 +70,10 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
       host: natsUrl.hostname,
       port: Number(natsUrl.port),
       detached: opts.detach,
-      users: (Object.keys(SERVICE_PERMISSIONS) as StackNatsUser[]).map((s) => ({ user: s, password: secrets.natsPasswords[s], ...SERVICE_PERMISSIONS[s] })),
+      users: [
+        ...(Object.keys(SERVICE_PERMISSIONS) as StackService[]).map((s) => ({ user: s, password: secrets.natsPasswords[s], ...SERVICE_PERMISSIONS[s] })),
+        ...cfg.AM_NATS_PLUGIN_USERS.map((p) => ({ user: p, password: secrets.natsPasswords[p], ...pluginPermissions(p) })),
+      ],
     });
     started.push({ name: 'nats', pid: nats.pid!, stop: () => nats.stop() });
 
@@ -123,7 +126,9 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     opts.say(`  ssh       port ${cfg.AM_SSH_PORT}   (ssh -l am://user/the-operator -p ${cfg.AM_SSH_PORT} localhost)`);
     opts.say(`  metrics   http://127.0.0.1:${metricsPorts.gateway}/metrics (policy ${metricsPorts.policy}, identity ${metricsPorts.identity}, pki ${metricsPorts.pki})`);
     opts.say(`  etcd      ${etcdUrl.origin}   NATS ${natsUrl.href.replace(/\/$/, '')}`);
-    opts.say(`  plugins   NATS user "plugin" (password in ${join(dataDir, 'keys', 'nats-passwords.json')}): may only publish am.identity.vouch`);
+    opts.say(
+      `  plugins   NATS users ${cfg.AM_NATS_PLUGIN_USERS.map((p) => `"${p}"`).join(', ')} (passwords in ${join(dataDir, 'keys', 'nats-passwords.json')}): may only publish am.identity.vouch`,
+    );
     opts.say(`  data      ${dataDir}   logs ${logs}`);
     opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
     opts.say(opts.detach ? 'Running in the background; stop it with: npm run down' : 'Press Ctrl-C to stop.');
