@@ -104,6 +104,9 @@ describe('compat routes (real policy, identity and gateway; reference new_sample
     const valid = await call('GET', '/validate', { credential: vouched.json.credential });
     expect(valid.json).toMatchObject({ valid: true, error: { error: 0, message: 'credential is valid' } });
     expect(valid.json.info).toContain('"id": "am://user/yoyodyne/bob"');
+    // A tampered JWT as the caller is refused by the gateway itself, with the verifier's reason.
+    const tampered = vouched.json.credential.slice(0, -4) + (vouched.json.credential.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect((await call('GET', '/details', { path: 'am://user', caller_id: tampered })).json.error).toMatchObject({ error: 1, message: 'crypto/ecdsa: verification error' });
     const invalid = await call('GET', '/validate', { credential: 'am://user/yoyodyne/bob' });
     expect(invalid.json).toMatchObject({ valid: false, info: '', error: { error: 1 } });
     const keys = await call('GET', '/signingkeys');

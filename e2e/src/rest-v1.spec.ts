@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { connect } from 'nats';
 import { startStack, type TestStack } from './stack';
 
 const OPERATOR = 'am://user/the-operator';
@@ -126,7 +127,19 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await call('GET', '/v1/whoami', { as: vouched.json.credential })).json).toMatchObject({ principal: bob, via: 'credential' });
     expect((await call('POST', '/v1/credentials/validate', { body: { credential: vouched.json.credential } })).json).toMatchObject({ valid: true, kind: 'login', claims: { id: bob } });
     const tampered = vouched.json.credential.slice(0, -4) + (vouched.json.credential.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    expectProblem(await call('GET', '/v1/whoami', { as: tampered }), 401);
+    // The gateway refuses a bad JWT itself: no request reaches a service.
+    const policyUser = stack.infra.env('policy');
+    const observer = await connect({ servers: stack.infra.nats.url, user: policyUser.AM_NATS_USER, pass: policyUser.AM_NATS_PASSWORD });
+    const requests: string[] = [];
+    observer.subscribe('am.>', { callback: (_e, m) => void (m.reply && requests.push(m.subject)) });
+    await observer.flush();
+    const refused = await call('GET', '/v1/whoami', { as: tampered });
+    expectProblem(refused, 401);
+    expect(refused.json.detail).toContain('verification error');
+    await call('GET', '/v1/whoami', { as: vouched.json.credential }); // the control: this one is asked
+    await observer.flush();
+    await observer.close();
+    expect(requests).toEqual(['am.policy.caller.resolve']);
     expectProblem(await call('POST', '/v1/credentials/vouch', { as: ALICE, body: { principal: BOB } }), 403);
     const jwks = (await call('GET', '/.well-known/jwks.json')).json;
     const kid = JSON.parse(Buffer.from(vouched.json.credential.split('.')[0], 'base64url').toString()).kid;

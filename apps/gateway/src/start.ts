@@ -1,5 +1,6 @@
 import { BusClient, natsConnectionOptions } from '@am/bus';
 import { createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
+import { SigningKeyDirectory } from '@am/auth';
 import { PkiView } from '@am/pki-state';
 import { createEtcd, KeyLayout } from '@am/store';
 import { Module } from '@nestjs/common';
@@ -17,6 +18,7 @@ import { READINESS } from './tokens';
 import { registerCors } from './http/cors';
 import { FallbackFilter } from './http/fallback-filter';
 import { openApiDocument, registerDocs } from './http/openapi';
+import { EdgeCredentialCheck } from './http/edge-credentials';
 import { registerRoute, sendProblem } from './http/route';
 import { problemFor } from './http/errors';
 import { gatewayError, registerCompatRoutes } from './routes/compat';
@@ -62,6 +64,10 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   // Client certificates are verified against the live PKI trust state (revocations apply within ms).
   const pkiView = new PkiView(etcd, new KeyLayout(config.AM_ETCD_PREFIX), { onError: (err) => log.warn({ err: err.message }, 'pki view') });
   const pkiViewStarted = startWithRetry(() => pkiView.start(), (err) => log.warn({ err: err.message }, 'pki view not loaded yet; retrying'));
+  // Callers' JWTs are checked here against identity's published keys (and again by the service).
+  const signingKeys = new SigningKeyDirectory(etcd, new KeyLayout(config.AM_ETCD_PREFIX), (err) => log.warn({ err: err.message }, 'signing keys'));
+  const signingKeysLoaded = startWithRetry(() => signingKeys.start(), (err) => log.warn({ err: err.message }, 'signing keys not loaded yet; retrying'));
+  const edge = new EdgeCredentialCheck(signingKeys);
   const tlsWanted = config.AM_GATEWAY_TLS || config.AM_GATEWAY_TLS_PROXIES.length > 0;
   const tls = tlsWanted
     ? new GatewayTls(
@@ -113,19 +119,21 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   // Nest runs the lifecycle, health and the fallback filter.
   const v1 = [...v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN }), ...v1IdentityRoutes(bus), ...v1PkiRoutes({ bus })];
   if (tls) registerClientCertificateAuth(fastify, { view: pkiView, attestor: tls.attestor, proxies: config.AM_GATEWAY_TLS_PROXIES, routes: v1 });
-  for (const spec of v1) registerRoute(fastify, spec);
-  registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN });
+  for (const spec of v1) registerRoute(fastify, spec, edge);
+  registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN, edge });
   registerJwks(fastify, bus);
   registerDocs(fastify, openApiDocument(v1, '1'));
   app.useGlobalFilters(new FallbackFilter(log));
   app.enableShutdownHooks([]);
-  const stopPki = async () => {
+  const stopViews = async () => {
     pkiViewStarted.cancel();
+    signingKeysLoaded.cancel();
     await tls?.close();
     await pkiView.stop();
+    await signingKeys.stop();
   };
   const metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST).catch(async (err) => {
-    await stopPki();
+    await stopViews();
     await closeNats();
     etcd.close();
     throw err;
@@ -136,7 +144,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
     tlsPort = await tls?.start(fastify);
   } catch (err) {
     await app.close().catch(() => undefined);
-    await stopPki();
+    await stopViews();
     await metricsServer.close();
     await closeNats();
     etcd.close();
@@ -152,7 +160,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
     tlsReady: Promise.all([tls?.ready, pkiViewStarted.done]).then(() => undefined),
     metricsPort: metricsServer.port,
     async close() {
-      await stopPki();
+      await stopViews();
       await app.close();
       await metricsServer.close();
       await closeNats();

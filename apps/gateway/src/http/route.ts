@@ -1,6 +1,7 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { z } from 'zod';
+import type { EdgeCredentialCheck } from './edge-credentials';
 import { Problem, toProblem } from './errors';
 
 /** What a v1 handler sees: validated input, the caller's credential and consistency token. */
@@ -85,7 +86,8 @@ function consistency(req: FastifyRequest): number | undefined {
   return Number(raw);
 }
 
-export function registerRoute(app: FastifyInstance, spec: RouteSpec): void {
+/** `edge` refuses a caller's JWT that cannot be good before the service is asked (routes with `auth`). */
+export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: EdgeCredentialCheck): void {
   app.route({
     method: spec.method,
     url: spec.url,
@@ -93,6 +95,7 @@ export function registerRoute(app: FastifyInstance, spec: RouteSpec): void {
       try {
         const credential = bearer(req);
         if (spec.auth && !credential) return sendProblem(reply, toProblem(new UnauthenticatedError('missing credential: send Authorization: Bearer <credential>')));
+        if (spec.auth) edge?.check(credential!);
         const ctx: RouteContext<unknown, unknown> = {
           query: parse(spec.query, req.query, 'query'),
           body: parse(spec.body, req.body, 'body'),

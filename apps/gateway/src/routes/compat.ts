@@ -18,11 +18,14 @@ import {
 } from '@am/bus';
 import { isAmError, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeCredentialCheck } from '../http/edge-credentials';
 import { bearer } from '../http/route';
 import { annotationParam, BadParameterError, boolParam, int64Param, normalizePath, param, params, type Query } from './compat-codec';
 
 export interface CompatDeps {
   bus: BusClient;
+  /** Refuses a caller's JWT that cannot be good before any service is asked. */
+  edge?: EdgeCredentialCheck;
   /** compat /bootstrap is open when no token is configured; else it needs `Authorization: <token>`. */
   bootstrapToken?: string;
 }
@@ -35,9 +38,10 @@ const status = (error: 0 | 1, message = '', revision = 0) => ({ error, message, 
 type Handler = (q: Query, req: FastifyRequest) => Promise<Record<string, unknown>>;
 
 /** Header (Decision: wins) or `caller_id`. */
-function callerOf(q: Query, req: FastifyRequest): string {
+function callerFrom(q: Query, req: FastifyRequest, edge: EdgeCredentialCheck | undefined): string {
   const c = bearer(req) ?? param(q, 'caller_id');
   if (!c) throw new UnauthenticatedError('invalid credential');
+  edge?.check(c);
   return c;
 }
 
@@ -57,7 +61,8 @@ function compat(empty: Record<string, unknown>, fn: Handler) {
   };
 }
 
-export function registerCompatRoutes(app: FastifyInstance, { bus, bootstrapToken }: CompatDeps): void {
+export function registerCompatRoutes(app: FastifyInstance, { bus, bootstrapToken, edge }: CompatDeps): void {
+  const callerOf = (q: Query, req: FastifyRequest) => callerFrom(q, req, edge);
   app.post(
     '/bootstrap',
     compat({}, async (q, req) => {
