@@ -64,7 +64,7 @@ async function main() {
           { name: 'nodes gateway / bare ratio', value: results['node gateway'].rps / results['node bare'].rps, unit: '' },
         ],
         notes:
-          'Callers: a demonstration identity (alice), and a JWT vouched by the yoyodyne plugin for its user bob (verified by policy, cached until it expires). Gateway and policy are separate processes (one each), with etcd, NATS, the bare server and the load generator on the same 2 cores; the gateway path includes a NATS request/reply to policy and the decision.',
+          'Callers: a demonstration identity (alice), and a JWT vouched by the yoyodyne plugin for its user bob (verified by the gateway and again by policy, each caching it until it expires). Gateway and policy are separate processes (one each), with etcd, NATS, the bare server and the load generator on the same 2 cores; the gateway path includes a NATS request/reply to policy and the decision.',
       }),
     );
   } finally {
