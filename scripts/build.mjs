@@ -3,7 +3,7 @@
 // CommonJS, Nest decorator metadata, and @am/* aliases rewritten to relative requires.
 // Type checking is a separate step (`npm run typecheck`); this stays fast enough to run on every `up`.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -49,6 +49,16 @@ for (const group of ['apps', 'libs', 'tools']) {
 }
 roots.push(path.join(root, 'bench'));
 
+/**
+ * Test suites build in parallel with processes that run dist/ (several Nx projects at once): a
+ * file is replaced by rename, so a reader sees the old or the new file, never a half-written one.
+ */
+async function writeAtomically(file, content) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
 let count = 0;
 const jobs = [];
 for (const r of roots) {
@@ -58,8 +68,8 @@ for (const r of roots) {
         const out = path.join(root, 'dist', path.relative(root, file)).replace(/\.ts$/, '.js');
         const { code, map } = await transformFile(file, { ...options, filename: file, sourceFileName: path.relative(path.dirname(out), file) });
         await mkdir(path.dirname(out), { recursive: true });
-        await writeFile(out, `${code}\n//# sourceMappingURL=${path.basename(out)}.map\n`);
-        if (map) await writeFile(`${out}.map`, map);
+        await writeAtomically(out, `${code}\n//# sourceMappingURL=${path.basename(out)}.map\n`);
+        if (map) await writeAtomically(`${out}.map`, map);
         count++;
       })(),
     );
