@@ -1,5 +1,5 @@
 import { looksLikeJwt } from '@am/auth';
-import { CachingCredentialVerifier, InvalidCredentialError, type VerificationKeyLookup } from '@am/crypto';
+import { CachingCredentialVerifier, InvalidCredentialError, type VerificationKey, type VerificationKeyLookup } from '@am/crypto';
 import { UnauthenticatedError } from '@am/model';
 
 /**
@@ -10,14 +10,15 @@ import { UnauthenticatedError } from '@am/model';
  *
  * This only refuses early: the service that answers still verifies the credential itself (nobody is
  * trusted by network position). So whatever this gateway cannot judge goes on to the service: a
- * token signed by a key this gateway has not seen yet (its view of the keys may lag a rotation by
- * a moment), demonstration identities and certificate credentials.
+ * token naming a key newer than any this gateway has seen (its view of the keys may lag a rotation
+ * by a moment; a newer key always expires later), demonstration identities and certificate
+ * credentials. A token naming an older or unknown past key is refused here.
  */
 export class EdgeCredentialCheck {
   private readonly cache: CachingCredentialVerifier;
 
   constructor(
-    private readonly keys: VerificationKeyLookup,
+    private readonly keys: VerificationKeyLookup & { all(): readonly VerificationKey[] },
     private readonly clock: () => number = Date.now,
     cacheEntries?: number,
   ) {
@@ -31,8 +32,14 @@ export class EdgeCredentialCheck {
       this.cache.verify(credential, { keys: this.keys, now: Math.floor(this.clock() / 1000), accept: 'login' });
     } catch (err) {
       if (!(err instanceof InvalidCredentialError)) throw err;
-      if (err.reason === 'key-not-found') return;
+      if (err.reason === 'key-not-found' && this.mayBeNewerKey(err.namedKey)) return;
       throw new UnauthenticatedError(err.message);
     }
+  }
+
+  /** A key (named by its expiry) that may have been created after this gateway last heard of keys. */
+  private mayBeNewerKey(expiry: number | undefined): boolean {
+    if (expiry === undefined || expiry <= this.clock() / 1000) return false;
+    return this.keys.all().every((k) => k.expiry < expiry);
   }
 }

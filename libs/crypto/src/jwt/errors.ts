@@ -24,6 +24,8 @@ export class InvalidCredentialError extends Error {
   constructor(
     readonly reason: InvalidCredentialReason,
     message: string,
+    /** For `key-not-found`: the key (its expiry) the token named, when it named a possible one. */
+    readonly namedKey?: number,
   ) {
     super(message);
   }

@@ -57,7 +57,7 @@ export function verifyCredential(token: string, options: VerifyCredentialOptions
 function findSigningKey({ header, payload }: ParsedToken, { keys, now }: VerifyCredentialOptions): VerificationKey {
   const expiry = namedKeyExpiry(header, payload);
   const key = expiry === undefined ? undefined : keys.get(expiry);
-  if (!key) throw new InvalidCredentialError('key-not-found', 'key not found');
+  if (!key) throw new InvalidCredentialError('key-not-found', 'key not found', expiry);
   if (key.expiry < now) throw new InvalidCredentialError('key-expired', 'key has already expired');
   return key;
 }
