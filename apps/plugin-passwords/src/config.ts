@@ -1,3 +1,4 @@
+import { PLUGIN_USER_NAME } from '@am/plugin-sdk';
 import { host, optionalString, port, setting, urlList } from '@am/runtime';
 import { z } from 'zod';
 
@@ -21,6 +22,8 @@ export const pluginSettings = {
   AM_SSH_HOST: setting(host, 'host of the ssh credential endpoint', { default: '127.0.0.1' }),
   AM_SSH_PORT: setting(port, 'port of the ssh credential endpoint', { default: '2222' }),
   AM_NATS_URL: setting(urlList(['nats']), 'NATS server URLs, comma-separated', { default: 'nats://127.0.0.1:4222' }),
-  AM_NATS_USER: setting(z.string().min(1), "this plugin's own NATS user (its replies arrive on _INBOX.plugin.<user>)", { default: 'plugin' }),
+  AM_NATS_USER: setting(z.string().regex(PLUGIN_USER_NAME, "must be 1-64 letters, digits, '-' or '_'"), "this plugin's own NATS user (its replies arrive on _INBOX.plugin.<user>)", {
+    default: 'plugin',
+  }),
   AM_NATS_PASSWORD: setting(z.string({ error: 'must be set (the plugin user’s password; local stack: .am/keys/nats-passwords.json)' }).min(1), 'NATS password of the plugin user'),
 } as const;

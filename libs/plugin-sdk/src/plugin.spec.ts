@@ -1,5 +1,5 @@
 import { annotateContract, validateCredentialContract } from '@am/bus';
-import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
 import { TestInfra, waitFor } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
@@ -152,7 +152,12 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
       }
     });
 
-    it('lets a second plugin, with its own NATS user, vouch on its own inbox', async () => {
+    it('refuses a NATS user name that is not one subject token (its inbox would sit inside another plugin\'s)', async () => {
+    await expect(open({ nats: { ...natsOptions, user: 'plugin.sso' } })).rejects.toThrow(InvalidArgumentError);
+    expect(() => pluginInboxPrefix('a b')).toThrow(InvalidArgumentError);
+  });
+
+  it('lets a second plugin, with its own NATS user, vouch on its own inbox', async () => {
       const env = infra.env('plugin2');
       const other = await open({ nats: { servers: env.AM_NATS_URL, user: env.AM_NATS_USER, password: env.AM_NATS_PASSWORD } });
       expect((await other.vouch('am://user/yoyodyne/bob')).principal).toBe('am://user/yoyodyne/bob');

@@ -1,5 +1,5 @@
-import { BusClient, BusUnavailableError, vouchContract, type IssuedCredential } from '@am/bus';
-import { UnauthenticatedError, UnavailableError } from '@am/model';
+import { BusClient, BusUnavailableError, PLUGIN_USER_NAME, vouchContract, type IssuedCredential } from '@am/bus';
+import { InvalidArgumentError, UnauthenticatedError, UnavailableError } from '@am/model';
 import { connect, type NatsConnection } from 'nats';
 import { fetchSshCredential, type SshLogin } from './ssh-login';
 
@@ -8,6 +8,7 @@ import { fetchSshCredential, type SshLogin } from './ssh-login';
  * nothing else (libs/testing pluginPermissions), and no other plugin may subscribe there.
  */
 export function pluginInboxPrefix(user: string): string {
+  if (!PLUGIN_USER_NAME.test(user)) throw new InvalidArgumentError(`plugin NATS user ${JSON.stringify(user)} must be 1-64 letters, digits, '-' or '_'`);
   return `_INBOX.plugin.${user}`;
 }
 

@@ -13,7 +13,7 @@ export interface NatsUser {
 export const PLUGIN_VOUCH_SUBJECT = 'am.identity.vouch';
 /** Plugin `<user>` receives replies only under `_INBOX.plugin.<user>` (the plugin SDK's default inbox prefix). */
 export const PLUGIN_INBOX_PREFIX = '_INBOX.plugin';
-/** A plugin's NATS user name is one subject token: its inbox is named after it. */
+/** A plugin's NATS user name is one subject token: its inbox is named after it (as @am/bus PLUGIN_USER_NAME). */
 export const PLUGIN_USER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What each service's NATS user may publish and subscribe to: the services talk on am.>. */

@@ -8,7 +8,7 @@ export type StackService = (typeof SERVICES)[number];
 
 export interface StackSecrets {
   /** By NATS user: one per service and one per identity plugin (AM_NATS_PLUGIN_USERS). */
-  natsPasswords: Record<string, string>;
+  natsPasswords: ReadonlyMap<string, string>;
   masterKeyFile: string;
   sshHostKeyFile: string;
 }
@@ -23,17 +23,18 @@ export async function loadOrCreateSecrets(dataDir: string, pluginUsers: readonly
   const dir = join(dataDir, 'keys');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const passwordsFile = join(dir, 'nats-passwords.json');
-  let stored: Record<string, string | undefined> = {};
+  // A Map, not an object: a plugin may be called "constructor" or "__proto__".
+  let stored = new Map<string, string>();
   try {
-    stored = JSON.parse(await readFile(passwordsFile, 'utf8'));
+    const parsed: unknown = JSON.parse(await readFile(passwordsFile, 'utf8'));
+    if (parsed && typeof parsed === 'object') stored = new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
     // first start: generate them all below
   }
   // Keep the passwords already given out (also of plugins no longer configured); generate any missing.
-  const natsPasswords: Record<string, string> = {};
-  for (const u of natsUsers) natsPasswords[u] = stored[u] ?? randomBytes(24).toString('base64url');
-  if (natsUsers.some((u) => stored[u] === undefined)) {
-    await writeFile(passwordsFile, JSON.stringify({ ...stored, ...natsPasswords }, null, 2), { mode: 0o600 });
+  const natsPasswords = new Map(natsUsers.map((u) => [u, stored.get(u) ?? randomBytes(24).toString('base64url')]));
+  if (natsUsers.some((u) => !stored.has(u))) {
+    await writeFile(passwordsFile, JSON.stringify(Object.fromEntries([...stored, ...natsPasswords]), null, 2), { mode: 0o600 });
   }
   const masterKeyFile = join(dir, 'master.key');
   await MasterKey.load(masterKeyFile, { create: true });

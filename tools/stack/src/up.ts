@@ -71,8 +71,8 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
       port: Number(natsUrl.port),
       detached: opts.detach,
       users: [
-        ...(Object.keys(SERVICE_PERMISSIONS) as StackService[]).map((s) => ({ user: s, password: secrets.natsPasswords[s], ...SERVICE_PERMISSIONS[s] })),
-        ...cfg.AM_NATS_PLUGIN_USERS.map((p) => ({ user: p, password: secrets.natsPasswords[p], ...pluginPermissions(p) })),
+        ...(Object.keys(SERVICE_PERMISSIONS) as StackService[]).map((s) => ({ user: s, password: secrets.natsPasswords.get(s)!, ...SERVICE_PERMISSIONS[s] })),
+        ...cfg.AM_NATS_PLUGIN_USERS.map((p) => ({ user: p, password: secrets.natsPasswords.get(p)!, ...pluginPermissions(p) })),
       ],
     });
     started.push({ name: 'nats', pid: nats.pid!, stop: () => nats.stop() });
@@ -84,7 +84,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_ETCD_URLS: cfg.AM_ETCD_URLS.join(','),
         AM_NATS_URL: cfg.AM_NATS_URL.join(','),
         AM_NATS_USER: service,
-        AM_NATS_PASSWORD: secrets.natsPasswords[service],
+        AM_NATS_PASSWORD: secrets.natsPasswords.get(service),
         AM_METRICS_PORT: String(metricsPorts[service]),
         AM_LOG_LEVEL: cfg.AM_LOG_LEVEL,
         AM_GATEWAY_PORT: String(cfg.AM_GATEWAY_PORT),

@@ -32,6 +32,11 @@ export type IssuedCredential = z.infer<typeof IssuedCredential>;
 export const vouchContract = contract('am.identity.vouch', z.strictObject({ credential: Credential, principal: Path }), IssuedCredential);
 
 export const VOUCH_SUBJECT = vouchContract.subject;
+/**
+ * A plugin's NATS user name: one subject token, since its reply inbox is `_INBOX.plugin.<user>`
+ * (a name with a dot would put its inbox inside another plugin's).
+ */
+export const PLUGIN_USER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Claims of a credential as the validate endpoints show them (access-model §8.3). */
 export const CredentialClaimsView = z.object({
