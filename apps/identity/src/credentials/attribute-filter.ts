@@ -6,8 +6,9 @@ import { InvalidArgumentError } from '@am/model';
  * `am://role/org/**` keeps every role below am://role/org; `am://role/org/*` only its children.
  *
  * Patterns come from callers, so they are matched by simulating the pattern's automaton one
- * character at a time (work bounded by text length × wildcards), never by a backtracking RegExp,
- * where a pattern like `**a**a**a…Z` takes time exponential in its wildcards.
+ * character at a time (work at most role length × pattern length, and a request's patterns total at
+ * most MAX_FILTER_CHARS), never by a backtracking RegExp, where a pattern like `**a**a**a…Z` takes
+ * time exponential in its wildcards.
  */
 export type AttributeFilter = readonly Glob[];
 type Glob = readonly number[];
@@ -17,11 +18,15 @@ const STAR = -1;
 const GLOBSTAR = -2;
 const SLASH = '/'.charCodeAt(0);
 
-/** Wildcards per pattern: enough for any real filter, and a bound on the matching work. */
+/** Wildcards per pattern, and characters over all of a request's patterns: enough for any real filter. */
 export const MAX_FILTER_WILDCARDS = 32;
+export const MAX_FILTER_CHARS = 4096;
 
 /** Checks and compiles the patterns of a request; a bad one is the caller's mistake. */
 export function compileFilter(patterns: readonly string[]): AttributeFilter {
+  if (patterns.reduce((n, p) => n + p.length, 0) > MAX_FILTER_CHARS) {
+    throw new InvalidArgumentError(`attribute filters may hold at most ${MAX_FILTER_CHARS} characters in all`);
+  }
   return patterns.map((p) => {
     if (!p.startsWith('am://role/') && p !== 'am://role' && !p.startsWith('*')) {
       throw new InvalidArgumentError(`attribute filter ${JSON.stringify(p)} must be a role path pattern (am://role/...)`);

@@ -82,6 +82,7 @@ describe('attribute filters', () => {
     expect(() => compileFilter(['am://data/x'])).toThrow(InvalidArgumentError);
     expect(() => compileFilter([`am://role/${'*a'.repeat(MAX_FILTER_WILDCARDS + 1)}`])).toThrow(InvalidArgumentError);
     expect(() => compileFilter([`am://role/${'*a'.repeat(MAX_FILTER_WILDCARDS)}`])).not.toThrow();
+    expect(() => compileFilter(Array.from({ length: 5 }, () => `am://role/${'x'.repeat(1000)}`))).toThrow('at most 4096 characters');
   });
 
   it('match hostile patterns in time linear in the role, not exponential in the wildcards', () => {
