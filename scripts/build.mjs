@@ -3,7 +3,7 @@
 // CommonJS, Nest decorator metadata, and @am/* aliases rewritten to relative requires.
 // Type checking is a separate step (`npm run typecheck`); this stays fast enough to run on every `up`.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -55,8 +55,13 @@ roots.push(path.join(root, 'bench'));
  */
 async function writeAtomically(file, content) {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 let count = 0;

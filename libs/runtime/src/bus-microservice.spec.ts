@@ -79,10 +79,12 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
     await slowStarted;
     let isClosed = false;
     const closed = server.close().then(() => (isClosed = true));
+    const closedAgain = server.close(); // a second caller waits for the same drain
     await new Promise((r) => setTimeout(r, 200));
     expect(isClosed).toBe(false); // still waiting for the slow handler
     release();
     await expect(answer).resolves.toEqual({ done: true });
     await closed;
+    await closedAgain;
   });
 });

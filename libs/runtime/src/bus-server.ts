@@ -32,6 +32,7 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
   const finished = () => {
     if (--inFlight === 0) drained?.();
   };
+  let closing: Promise<void> | undefined;
   const subscriptions = endpoints.map((e) =>
     nc.subscribe(e.subject, {
       queue,
@@ -51,10 +52,14 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
     throw err;
   }
   return {
-    async close() {
-      await Promise.allSettled(subscriptions.map((s) => s.drain()));
-      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
-      await nc.drain().catch(() => nc.close());
+    // Once: every caller waits for the same drain.
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled(subscriptions.map((s) => s.drain()));
+        if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+        await nc.drain().catch(() => nc.close());
+      })();
+      return closing;
     },
   };
 }
