@@ -104,6 +104,9 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expectProblem(await call('PUT', '/v1/nodes/data/x', { as: OPERATOR, raw: '{"kind":' }), 400);
     expectProblem(await call('PUT', '/v1/nodes/data/x', { as: OPERATOR, body: { kind: 'leaf', extra: 1 } }), 400);
     expectProblem(await call('POST', '/v1/check', { as: OPERATOR, body: { target: 7, ops: 'READ' } }), 400);
+    const badAsOf = await call('POST', '/v1/check', { as: OPERATOR, body: { target: 'am://user', ops: ['VIEW'], asOf: 'yesterday' } });
+    expectProblem(badAsOf, 400);
+    expect(badAsOf.json.field).toBe('body.asOf');
     expectProblem(await call('PUT', '/v1/nodes/data/x', { as: OPERATOR, raw: JSON.stringify({ kind: 'leaf', pad: 'x'.repeat(2 * 1024 * 1024) }) }), 413);
     expectProblem(await call('GET', '/v1/nodes/data/%E0%A4%A', { as: OPERATOR }), 400);
     expectProblem(await call('GET', '/v1/nodes/data/..%2F..', { as: OPERATOR }), 400);

@@ -37,6 +37,12 @@ const AsOfQuery = z
     ctx.addIssue({ code: 'custom', message: 'must be a revision number or an ISO 8601 time' });
     return z.NEVER;
   });
+/** `asOf` in a JSON body: as in a query; a bad one is the caller's mistake (400, naming the field). */
+function asOfOf(value: number | string): z.output<typeof AsOfQuery> {
+  const r = AsOfQuery.safeParse(String(value));
+  if (r.success) return r.data;
+  throw Object.assign(new InvalidArgumentError(`body.asOf: ${r.error.issues[0].message}`), { field: 'body.asOf' });
+}
 const AnnotationBody = z.union([aceJsonSchema, appliedRoleJsonSchema, textAnnotationJsonSchema]);
 const NodeView = NodeDetailsView.extend({ children: z.array(z.string()), revision: Revision });
 
@@ -133,7 +139,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ body, credential, atLeast }) {
-        const asOf = body.asOf === undefined ? undefined : AsOfQuery.parse(String(body.asOf));
+        const asOf = body.asOf === undefined ? undefined : asOfOf(body.asOf);
         return answer(await bus.request(checkContract, { credential: credential!, atLeast, target: body.target, ops: body.ops, agent: body.agent, explain: body.explain ?? false, asOf }));
       },
     }),
