@@ -122,6 +122,23 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     expect(err.code).toBe('conflict');
   });
 
+  it('refuses a child creation decided before its parent was deleted and created again as a leaf', async () => {
+    const p = await project();
+    const alice = 'am://user/hpe/bu1/alice';
+    const team = 'am://user/hpe/bu1/team2';
+    const commitNow = async (request: Parameters<typeof p.engine.authorize>[1]) =>
+      p.atLeast((await store.commit(unwrap(p.engine.authorize(alice, request, NOW)), alice, p.expectations())).revision);
+    await commitNow({ kind: 'create-node', path: team, directory: true });
+    const child = unwrap(p.engine.authorize(alice, { kind: 'create-node', path: `${team}/kid`, directory: false }, NOW));
+    const staleExpect = p.expectations();
+    await commitNow({ kind: 'delete-node', path: team, recursive: true });
+    await commitNow({ kind: 'create-node', path: team, directory: false });
+    // Committed, it would put a child under a leaf, which no projection can load.
+    const err = await store.commit(child, alice, staleExpect).catch((e) => e);
+    expect(err.code).toBe('conflict');
+    expect(p.engine.node(`${team}/kid`)).toBeUndefined();
+  });
+
   it('acks ACE writes with the ACE readable back exactly', async () => {
     const p = await project();
     const alice = 'am://user/hpe/bu1/alice';

@@ -177,7 +177,9 @@ export class MetaStore {
       case 'create-node': {
         txn.and(L.node(g, change.path), 'Create', '==', 0);
         const parent = parentPath(change.path);
-        txn.and(L.node(g, parent), 'Create', '>', 0);
+        // The parent the decision saw: still there, and not deleted and created again since (maybe
+        // as a leaf, which would leave a child under a leaf that no projection can load).
+        txn.and(L.node(g, parent), 'Create', '>', 0).and(L.node(g, parent), 'Create', '<', expect.revision + 1);
         // Touching the parent makes a concurrent recursive delete of it fail its compare.
         ops.push(this.etcd.put(L.node(g, parent)).value('{}'));
         ops.push(this.etcd.put(L.node(g, change.path)).value('{}'));
