@@ -88,6 +88,17 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     await expect(bus.request(detailsContract, { credential: OPERATOR, path: dir, atLeast: removed.revision })).rejects.toMatchObject({ code: 'not-found' });
   });
 
+  it('names in a recursive delete only the removed nodes the caller could see', async () => {
+    const proj = 'am://data/hpe/bu1/proj';
+    await bus.request(createNodeContract, { credential: ALICE, path: proj, directory: true });
+    await bus.request(createNodeContract, { credential: ALICE, path: `${proj}/secret`, directory: false });
+    const hidden = await bus.request(annotateContract, { credential: ALICE, path: `${proj}/secret`, annotation: { tag: 'ace', op: 'VIEW', acls: [{ roles: ['am://role/hpe/bu1/bu1-admin'] }] } });
+    expect((await bus.request(detailsContract, { credential: BOB, path: proj, includeChildren: true, atLeast: hidden.revision })).children).toEqual([]);
+    const r = await bus.request(deleteNodeContract, { credential: BOB, path: proj, recursive: true });
+    expect(r.removed).toEqual([proj]);
+    await expect(bus.request(detailsContract, { credential: ALICE, path: `${proj}/secret`, atLeast: r.revision })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
   it('applies and removes a role, and adds an ACE (both are annotations)', async () => {
     const query = 'am://role/hpe/bu1/bu1-query';
     const role = await bus.request(annotateContract, { credential: ALICE, path: BOB, annotation: { tag: 'applied-role', role: query } });

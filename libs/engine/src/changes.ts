@@ -35,6 +35,7 @@ export type ChangeRequest = CreateNodeRequest | DeleteNodeRequest | PutAnnotatio
 /** What to commit, fully resolved (uniques assigned, versions computed, subtrees listed). */
 export type ApprovedChange =
   | { readonly kind: 'create-node'; readonly path: string; readonly annotations: readonly Annotation[] }
-  | { readonly kind: 'delete-node'; readonly path: string; readonly removed: readonly string[] }
+  /** `removed`: every node that goes, deepest first; `visibleRemoved`: those the deciding caller can see (all it may be told). */
+  | { readonly kind: 'delete-node'; readonly path: string; readonly removed: readonly string[]; readonly visibleRemoved: readonly string[] }
   | { readonly kind: 'put-annotation'; readonly path: string; readonly annotation: Annotation; readonly previous?: Annotation }
   | { readonly kind: 'delete-annotation'; readonly path: string; readonly annotation: Annotation };

@@ -50,7 +50,10 @@ export function authorizeDelete(ev: Evaluator, caller: TreeNode, request: Delete
     throw new FailedPreconditionError(`directory ${path} is not empty, cannot be deleted without recursive flag`);
   }
   if (hasChildren) checkSubtreeWritable(ev, caller, node, now);
-  return { kind: 'delete-node', path, removed: ev.tree.removalOrder(node) };
+  const removed = ev.tree.removalOrder(node);
+  // The caller is told the names of what it could see, and no more (§9.1, §7.1).
+  const visibleRemoved = removed.filter((p) => ev.canView(caller, ev.tree.get(p)!, now));
+  return { kind: 'delete-node', path, removed, visibleRemoved };
 }
 
 function checkSubtreeWritable(ev: Evaluator, caller: TreeNode, top: TreeNode, now: number): void {

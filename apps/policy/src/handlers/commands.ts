@@ -11,7 +11,7 @@ export function commandHandlers(svc: MetadataService): BusHandler[] {
     }),
     handler(deleteNodeContract, async ({ credential, atLeast, path, recursive }) => {
       const { change, revision } = await svc.write(credential, { kind: 'delete-node', path, recursive }, atLeast);
-      return { revision, removed: change.kind === 'delete-node' ? [...change.removed] : [] };
+      return { revision, removed: change.kind === 'delete-node' ? [...change.visibleRemoved] : [] };
     }),
     handler(annotateContract, async ({ credential, atLeast, path, annotation, force }) => {
       const request = { kind: 'put-annotation' as const, path, annotation: annotationFromJson(annotation), force };
