@@ -23,18 +23,20 @@ export interface MetadataServiceDeps {
   /** Told about every change this instance committed (to publish it). */
   onCommit?: (c: Committed) => void;
   clock?: () => number;
-  /** Decide-and-commit attempts when the view was behind the store (default 5). */
+  /** Decide-and-commit attempts when the view was behind the store, i.e. another instance wrote (default 10). */
   maxAttempts?: number;
 }
 
 /**
  * The policy service's core: answers come from the projection (optionally waiting for a consistency
  * token, or from the past through the history), and every write is decided on the projection, then
- * committed with compares on exactly what the decision read. A write refused because the view was
- * behind is decided again on a fresher view, so the answer is never based on stale state.
+ * committed only if nothing was written to the tree since that view. A write refused because the
+ * view was behind is decided again on a fresher view, so no change rests on stale state. Writes of
+ * one instance go one at a time (they would only invalidate each other); instances race in etcd.
  */
 export class MetadataService {
   readonly clock: () => number;
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: MetadataServiceDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -65,8 +67,14 @@ export class MetadataService {
     return this.deps.resolver.resolve(credential, this.clock(), accept).principal;
   }
 
-  async write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
-    const attempts = this.deps.maxAttempts ?? 5;
+  write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
+    const done = this.writes.then(() => this.decideAndCommit(credential, request, atLeast));
+    this.writes = done.catch(() => undefined);
+    return done;
+  }
+
+  private async decideAndCommit(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
+    const attempts = this.deps.maxAttempts ?? 10;
     let floor = atLeast;
     for (let attempt = 1; ; attempt++) {
       const { engine } = await this.view(floor);
@@ -84,6 +92,9 @@ export class MetadataService {
         if (!(err instanceof StaleWriteError)) throw err;
         if (attempt >= attempts) throw new ConflictError(`${err.message} (gave up after ${attempts} attempts)`);
         floor = err.currentRevision;
+        // Another instance won the race. It decides its next write the moment it sees its own
+        // commit, before this one has; a random pause keeps this instance from losing every time.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 64)));
       }
     }
   }

@@ -4,7 +4,7 @@ import type { ApprovedChange } from '@am/engine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEtcd } from '../etcd';
-import { MetaStore } from './meta-store';
+import { MetaStore, StaleWriteError } from './meta-store';
 import { MetaProjection } from './projection';
 
 const FIXTURES = join(__dirname, '../../../../fixtures/hpe-universes');
@@ -137,6 +137,19 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     const err = await store.commit(child, alice, staleExpect).catch((e) => e);
     expect(err.code).toBe('conflict');
     expect(p.engine.node(`${team}/kid`)).toBeUndefined();
+  });
+
+  it('refuses a change decided on a view older than any write since (its decision may rest on what changed)', async () => {
+    const p = await project();
+    const alice = 'am://user/hpe/bu1/alice';
+    const note = (data: string) => ({ tag: 'note', unique: 0n, version: 0, startMillis: 0, endMillis: 0, data });
+    const first = unwrap(p.engine.authorize(alice, { kind: 'put-annotation', path: alice, annotation: note('one') as never }, NOW));
+    const stale = p.expectations();
+    // An unrelated write lands first (in real life: the caller's role removed, an ACE tightened).
+    const other = unwrap(p.engine.authorize(alice, { kind: 'create-node', path: 'am://user/hpe/bu1/elsewhere', directory: false }, NOW));
+    await p.atLeast((await store.commit(other, alice, p.expectations())).revision);
+    const err = await store.commit(first, alice, stale).catch((e) => e);
+    expect(err).toBeInstanceOf(StaleWriteError);
   });
 
   it('acks ACE writes with the ACE readable back exactly', async () => {

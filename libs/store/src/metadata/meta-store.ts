@@ -170,7 +170,9 @@ export class MetaStore {
   async commit(change: ApprovedChange, actor: string, expect: WriteExpectations): Promise<{ revision: number }> {
     const g = expect.generation;
     const L = this.layout;
-    const txn = this.etcd.if(L.current, 'Value', '==', g);
+    // Nothing written to the tree since the deciding view: a decision rests on more than the keys
+    // this change touches (the caller's roles, ACEs up the tree), so any later write makes it stale.
+    const txn = this.etcd.if(L.current, 'Value', '==', g).and(L.stamp(g), 'Mod', '<', expect.revision + 1);
     const ops: IOperation[] = [];
     const event: StoredEvent = { id: newId(), time: new Date().toISOString(), actor, kind: change.kind, path: change.path };
     switch (change.kind) {
