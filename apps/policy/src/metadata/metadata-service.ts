@@ -23,7 +23,10 @@ export interface MetadataServiceDeps {
   /** Told about every change this instance committed (to publish it). */
   onCommit?: (c: Committed) => void;
   clock?: () => number;
-  /** Decide-and-commit attempts when the view was behind the store, i.e. another instance wrote (default 10). */
+  /**
+   * Decide-and-commit attempts when the view was behind the store, i.e. another instance wrote
+   * (default 50: each round one instance wins, so this only bounds a livelock).
+   */
   maxAttempts?: number;
 }
 
@@ -74,7 +77,7 @@ export class MetadataService {
   }
 
   private async decideAndCommit(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
-    const attempts = this.deps.maxAttempts ?? 10;
+    const attempts = this.deps.maxAttempts ?? 50;
     let floor = atLeast;
     for (let attempt = 1; ; attempt++) {
       const { engine } = await this.view(floor);
@@ -92,9 +95,6 @@ export class MetadataService {
         if (!(err instanceof StaleWriteError)) throw err;
         if (attempt >= attempts) throw new ConflictError(`${err.message} (gave up after ${attempts} attempts)`);
         floor = err.currentRevision;
-        // Another instance won the race. It decides its next write the moment it sees its own
-        // commit, before this one has; a random pause keeps this instance from losing every time.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 64)));
       }
     }
   }
