@@ -17,7 +17,7 @@ import {
   whoCanContract,
   type BusClient,
 } from '@am/bus';
-import { parseUniverseText, REDACTED_ROLE } from '@am/model';
+import { parseUniverseText, REDACTED_PRINCIPAL, REDACTED_ROLE } from '@am/model';
 import { TestInfra } from '@am/testing';
 import { connect, JSONCodec } from 'nats';
 import { ALICE, BOB, gatewayBus, GOD, OPERATOR, startPolicyIn, type Policy } from './support';
@@ -140,6 +140,22 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     expect(h.events[1]).toMatchObject({ actor: OPERATOR, after: expect.objectContaining({ tag: 'note', data: 'x' }), before: null });
     const all = await bus.request(historyContract, { credential: OPERATOR, path: 'am://data', subtree: true, since: a.revision - 1 });
     expect(all.events.map((e) => e.seq)).toEqual([a.revision, b.revision]);
+  });
+
+  it('history redacts, as details do, the roles and the actors the caller cannot see', async () => {
+    const path = 'am://data/hpe/bu1/history-redacted';
+    const created = await bus.request(createNodeContract, { credential: GOD, path, directory: false });
+    const ace = { tag: 'ace', op: 'READ', acls: [{ roles: ['am://role/hpe/bu1/bu1-admin'] }] };
+    const added = await bus.request(annotateContract, { credential: ALICE, path, annotation: ace as never });
+    const shown = await bus.request(detailsContract, { credential: BOB, path, atLeast: added.revision });
+    expect(JSON.stringify(shown.details)).toContain(REDACTED_ROLE);
+    const h = await bus.request(historyContract, { credential: BOB, path, since: created.revision - 1 });
+    expect(h.events.map((e) => e.actor)).toEqual([REDACTED_PRINCIPAL, ALICE]);
+    expect(h.events[1].after?.acls).toEqual([{ roles: [REDACTED_ROLE] }]);
+    expect(JSON.stringify(h.events)).not.toContain('bu1-admin');
+    // Whoever can see them sees them.
+    const own = await bus.request(historyContract, { credential: ALICE, path, since: created.revision - 1 });
+    expect(own.events[1]).toMatchObject({ actor: ALICE, after: { acls: [{ roles: ['am://role/hpe/bu1/bu1-admin'] }] } });
   });
 
   it('time travel: details and check as of a past revision match the state then', async () => {

@@ -6,6 +6,8 @@ import { OperationName } from './operations';
 
 /** The exact replacement for a role the caller cannot View (access-model §7.3). */
 export const REDACTED_ROLE = '## Redacted role ##';
+/** In history, the actor of a change when the caller cannot View that principal (as §7.3 does for roles). */
+export const REDACTED_PRINCIPAL = '## Redacted principal ##';
 
 export interface AnnotationHeaderView {
   tag: string;

@@ -1,6 +1,6 @@
 import { checkContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
-import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, ROOT_PATH } from '@am/model';
+import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
 import type { MetaEvent, PointInTime } from '@am/store';
 import type { MetadataService, View } from '../metadata/metadata-service';
 
@@ -47,8 +47,9 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const target = parsePath(path);
       unwrap(view.engine.check(caller, target, [Op.VIEW], svc.clock()));
       const events = await svc.store.events({ path: target, subtree, after: since });
-      const visible = events.filter((e) => e.path === ROOT_PATH || canSeeEventPath(view, caller, e, svc.clock()));
-      return { revision: view.revision, events: visible.slice(-limit).map(eventView) };
+      const now = svc.clock();
+      const visible = events.filter((e) => e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now));
+      return { revision: view.revision, events: visible.slice(-limit).map((e) => eventView(e, (path) => view.engine.check(caller, path, [Op.VIEW], now).ok)) };
     }),
   ];
 }
@@ -71,7 +72,20 @@ function canSeeEventPath(view: View, caller: string, e: MetaEvent, now: number):
   return isAncestorOrSelf(path, e.path) && view.engine.check(caller, path, [Op.VIEW], now).ok;
 }
 
-function eventView(e: MetaEvent) {
+/**
+ * An event as the caller may see it: roles in its annotations and the actor, when the caller cannot
+ * View them now, are replaced as details replaces roles (access-model §7.3).
+ */
+function eventView(e: MetaEvent, canView: (path: string) => boolean) {
   const { id: _id, generation: _generation, parts: _parts, ...rest } = e;
-  return rest;
+  const role = (r: string) => (canView(r) ? r : REDACTED_ROLE);
+  const redact = <A extends ExportedAnnotationJson | null | undefined>(a: A): A =>
+    a && { ...a, ...(a.role !== undefined ? { role: role(a.role) } : {}), ...(a.acls ? { acls: a.acls.map((acl) => ({ roles: acl.roles.map(role) })) } : {}) };
+  return {
+    ...rest,
+    actor: canView(e.actor) ? e.actor : REDACTED_PRINCIPAL,
+    ...(rest.before !== undefined ? { before: redact(rest.before) } : {}),
+    ...(rest.after !== undefined ? { after: redact(rest.after) } : {}),
+    ...(rest.annotations ? { annotations: rest.annotations.map(redact) } : {}),
+  };
 }
