@@ -24,6 +24,7 @@ import { DetailsOptions, nodeDetails } from './details';
 import { Evaluator } from './evaluator';
 import { explainDecision, Explanation } from './explain';
 import { whatCan, whoCan } from './lookups';
+import { Redactor } from './redactor';
 import { attempt, Result } from './result';
 import {
   authenticateDemoIdentity,
@@ -143,6 +144,14 @@ export class AccessEngine {
       const node = this.ev.visible(agent, path, now);
       if (!node) throw new NotFoundError(`${path} not found`);
       if (!this.ev.allowedAll(agent, node, ops, now)) throw new PermissionDeniedError(`${formatOperationList(ops)} not allowed on ${path}`);
+    });
+  }
+
+  /** How role paths are shown to `caller` (§7.3, as in details): a role it cannot View is REDACTED_ROLE. */
+  roleRedactor(caller: string, now: number): Result<(role: string) => string> {
+    return attempt(() => {
+      const redactor = new Redactor(this.ev, this.caller(caller), now);
+      return (role: string) => redactor.role(role);
     });
   }
 

@@ -1,6 +1,6 @@
 import { checkContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
-import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
+import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
 import type { MetaEvent, PointInTime } from '@am/store';
 import type { MetadataService, View } from '../metadata/metadata-service';
 
@@ -49,7 +49,9 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const events = await svc.store.events({ path: target, subtree, after: since });
       const now = svc.clock();
       const visible = events.filter((e) => e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now));
-      return { revision: view.revision, events: visible.slice(-limit).map((e) => eventView(e, (path) => view.engine.check(caller, path, [Op.VIEW], now).ok)) };
+      const role = unwrap(view.engine.roleRedactor(caller, now));
+      const actor = (principal: string) => (view.engine.check(caller, principal, [Op.VIEW], now).ok ? principal : REDACTED_PRINCIPAL);
+      return { revision: view.revision, events: visible.slice(-limit).map((e) => eventView(e, role, actor)) };
     }),
   ];
 }
@@ -76,14 +78,13 @@ function canSeeEventPath(view: View, caller: string, e: MetaEvent, now: number):
  * An event as the caller may see it: roles in its annotations and the actor, when the caller cannot
  * View them now, are replaced as details replaces roles (access-model §7.3).
  */
-function eventView(e: MetaEvent, canView: (path: string) => boolean) {
+function eventView(e: MetaEvent, role: (role: string) => string, actor: (principal: string) => string) {
   const { id: _id, generation: _generation, parts: _parts, ...rest } = e;
-  const role = (r: string) => (canView(r) ? r : REDACTED_ROLE);
   const redact = <A extends ExportedAnnotationJson | null | undefined>(a: A): A =>
     a && { ...a, ...(a.role !== undefined ? { role: role(a.role) } : {}), ...(a.acls ? { acls: a.acls.map((acl) => ({ roles: acl.roles.map(role) })) } : {}) };
   return {
     ...rest,
-    actor: canView(e.actor) ? e.actor : REDACTED_PRINCIPAL,
+    actor: actor(e.actor),
     ...(rest.before !== undefined ? { before: redact(rest.before) } : {}),
     ...(rest.after !== undefined ? { after: redact(rest.after) } : {}),
     ...(rest.annotations ? { annotations: rest.annotations.map(redact) } : {}),
