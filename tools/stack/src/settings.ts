@@ -1,11 +1,11 @@
 import { bootUniverse, commonSettings, ConfigError, loadConfig, port, setting, type ConfigOf } from '@am/runtime';
-import { PLUGIN_USER_NAME } from '@am/testing';
+import { PLUGIN_USER_NAME, SERVICE_PERMISSIONS } from '@am/testing';
 import { z } from 'zod';
 
 const pluginUser = z
   .string()
   .regex(PLUGIN_USER_NAME, "must be names of 1-64 letters, digits, '-' or '_'")
-  .refine((u) => !['gateway', 'policy', 'identity', 'pki'].includes(u), "must not use a service's name");
+  .refine((u) => !Object.hasOwn(SERVICE_PERMISSIONS, u), "must not use a service's name");
 
 /** What the local stack reads from the environment (the services' own settings are derived from it). */
 export const stackSettings = {
