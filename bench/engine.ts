@@ -4,6 +4,7 @@
 import { AccessEngine, NodeRef } from '@am/engine';
 import { Annotation, Op, Operation } from '@am/model';
 import { generateUniverse, prng } from '@am/testing';
+import { median } from './support/load';
 
 const NOW = 1_750_000_000_000;
 const BATCH = 1 << 20;
@@ -17,10 +18,6 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 interface Workload {
   agents: NodeRef[];

@@ -1,5 +1,6 @@
 // CRL generation time (DER + PEM, signed by a P-256 intermediate) at 1k, 10k and 100k entries.
 import { assembleCrl, buildCrl, createCaHierarchy, crlIssuerFromCertificate, crlToBeSigned, randomSerial, signCrl, crlIssuerOf, type RevokedCertificate } from '@am/crypto';
+import { median } from './support/load';
 
 const SIZES = [1_000, 10_000, 100_000];
 const REPEATS: Record<number, number> = { 1_000: 21, 10_000: 9, 100_000: 5 };
@@ -13,7 +14,6 @@ function entries(count: number): RevokedCertificate[] {
   }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function main() {
   const ca = createCaHierarchy({}).intermediate.authority;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './support/load';
 
 const SECONDS_PER_CASE = 5;
 const IN_FLIGHT = 32;
@@ -41,7 +42,6 @@ async function signRate(bus: BusClient, csr: string, seconds = SECONDS_PER_CASE)
   return done / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'am-bench-pki-service-'));

@@ -34,6 +34,11 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
+/** The median of samples in any order. */
+export function median(xs: readonly number[]): number {
+  return percentile(Float64Array.from(xs).sort(), 0.5);
+}
+
 /**
  * Closed loop in this process: keeps `inFlight` calls outstanding for `seconds` (each starts as
  * the previous one of its lane ends). Returns calls per second and every call's latency (ms), ascending.
