@@ -1,4 +1,4 @@
-import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, pathDepth, UnavailableError, type Annotation, type Universe } from '@am/model';
+import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, UnavailableError, type Annotation, type Universe } from '@am/model';
 import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
@@ -170,25 +170,39 @@ export class MetaStore {
   async commit(change: ApprovedChange, actor: string, expect: WriteExpectations): Promise<{ revision: number }> {
     const g = expect.generation;
     const L = this.layout;
-    // Nothing written to the tree since the deciding view (every commit rewrites the stamp): a
-    // decision rests on more than the keys this change touches (the caller's roles, ACEs up the
-    // tree, the parent's kind, a recursive delete's complete list), so any later write makes it stale.
+    // Nothing written to the tree since the deciding view: a decision rests on more than the keys
+    // this change touches (the caller's roles, ACEs up the tree), so any later write makes it stale.
     const txn = this.etcd.if(L.current, 'Value', '==', g).and(L.stamp(g), 'Mod', '<', expect.revision + 1);
     const ops: IOperation[] = [];
     const event: StoredEvent = { id: newId(), time: new Date().toISOString(), actor, kind: change.kind, path: change.path };
     switch (change.kind) {
       case 'create-node': {
+        txn.and(L.node(g, change.path), 'Create', '==', 0);
+        const parent = parentPath(change.path);
+        // The parent the decision saw: still there, and not deleted and created again since (maybe
+        // as a leaf, which would leave a child under a leaf that no projection can load).
+        txn.and(L.node(g, parent), 'Create', '>', 0).and(L.node(g, parent), 'Create', '<', expect.revision + 1);
+        // Touching the parent makes a concurrent recursive delete of it fail its compare.
+        ops.push(this.etcd.put(L.node(g, parent)).value('{}'));
         ops.push(this.etcd.put(L.node(g, change.path)).value('{}'));
         for (const a of change.annotations) ops.push(this.etcd.put(L.annotation(g, change.path, a.tag, a.unique)).value(encodeAnnotation(a)));
         event.annotations = change.annotations.map((a) => annotationJson(a)!);
         break;
       }
       case 'delete-node':
-        for (const path of change.removed) ops.push(this.etcd.delete().key(L.node(g, path)), this.etcd.delete().prefix(L.annotationsOf(g, path)));
+        // The removed list is complete only if no removed node changed after the deciding view
+        // (creating a child touches its parent, so a new child shows up here too).
+        for (const path of change.removed) {
+          txn.and(L.node(g, path), 'Mod', '<', expect.revision + 1);
+          ops.push(this.etcd.delete().key(L.node(g, path)), this.etcd.delete().prefix(L.annotationsOf(g, path)));
+        }
         event.removed = [...change.removed];
         break;
       case 'put-annotation': {
         const key = L.annotation(g, change.path, change.annotation.tag, change.annotation.unique);
+        txn.and(L.node(g, change.path), 'Create', '>', 0);
+        if (change.previous) txn.and(key, 'Value', '==', encodeAnnotation(change.previous));
+        else txn.and(key, 'Create', '==', 0);
         ops.push(this.etcd.put(key).value(encodeAnnotation(change.annotation)));
         event.before = annotationJson(change.previous);
         event.after = annotationJson(change.annotation);
@@ -196,6 +210,7 @@ export class MetaStore {
       }
       case 'delete-annotation': {
         const key = L.annotation(g, change.path, change.annotation.tag, change.annotation.unique);
+        txn.and(key, 'Value', '==', encodeAnnotation(change.annotation));
         ops.push(this.etcd.delete().key(key));
         event.before = annotationJson(change.annotation);
         event.after = null;
