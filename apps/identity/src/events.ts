@@ -1,5 +1,6 @@
 import { IDENTITY_EVENTS_SUBJECT, type IdentityEvent } from '@am/bus';
 import type { KeyLayout } from '@am/store';
+import { UnavailableError } from '@am/model';
 import type { Etcd3 } from 'etcd3';
 import { randomBytes } from 'node:crypto';
 
@@ -35,10 +36,23 @@ const LEASE_BUCKET_SEC = 3600;
  * put at 40,000 keys, measured on 3.4.23).
  */
 export const MAX_KEYS_PER_LEASE = 1000;
-/** Events per record (one key, one transaction): bounds a record's size well under etcd's request limit. */
-const MAX_BATCH = 100;
-/** Transactions in flight at once: the next batch is written while one commits, and more gather. */
+/** Events per record (one key, one transaction): ~250 bytes each, well under etcd's request limit. */
+const MAX_BATCH = 500;
+/** Transactions in flight at once. */
 const MAX_WRITES = 2;
+/** Pauses before writing a failed record again, the last one repeating while etcd stays away. */
+const RETRY_MS = [100, 250, 500, 1000, 2000];
+
+export interface CredentialEventLogOptions {
+  /** How long issues gather before they are written (one record per window, or per MAX_BATCH issues). */
+  gatherMs?: number;
+  /** Issuing stops while an unrecorded event is older than this (etcd is away or too slow)... */
+  maxLagMs?: number;
+  /** ...or while this many events wait to be recorded. */
+  maxUnrecorded?: number;
+  /** Told when a record could not be written (it is kept and written again). */
+  onWriteError?: (err: Error, unrecorded: number) => void;
+}
 
 /** A lease and how much of it is taken. */
 interface LeaseBucket {
@@ -47,63 +61,136 @@ interface LeaseBucket {
   keys: number;
 }
 
-interface Pending {
-  event: IdentityEvent;
-  done: (err?: Error) => void;
+interface Batch {
+  events: IdentityEvent[];
+  /** When the oldest of them was handed to the log (ms). */
+  since: number;
 }
 
 /**
- * Credential-issued events (the audit trail of who got a credential, how and on whose word —
- * never the token). Each is committed to etcd before its credential is handed out. Issues share
- * records (group commit): what arrives within one turn of the event loop goes into one record, one
- * key written in one transaction, with up to MAX_WRITES of them committing at once while the next
- * ones gather, so under load the cost of an etcd commit is paid once per batch, not once per
- * credential. Records expire after the retention period through a shared lease (one per hour or
+ * Credential-issued events: the audit trail of who got a credential, how and on whose word (never
+ * the token), written to etcd *behind* the answer. An issue is recorded within about `gatherMs`
+ * plus one etcd commit of the credential being handed out; issues that gather meanwhile share one
+ * record (one key, one transaction), so etcd's cost — and gRPC's on this service's one thread —
+ * is paid per few hundred issues, and no answer waits for a disk sync. The price is bounded: a
+ * crash of this process loses the records of the last window at most, and a graceful stop
+ * writes everything first (close). It never loses more quietly: a record that fails is kept and
+ * written again, and while anything has waited longer than `maxLagMs`, or `maxUnrecorded` events
+ * wait, `admit` refuses new issues (fail closed: no credential goes out that might never be
+ * recorded). Records expire after the retention period through a shared lease (one per hour or
  * per MAX_KEYS_PER_LEASE records), so the log does not grow without bound.
  */
 export class CredentialEventLog {
   private lease?: LeaseBucket;
   private readonly prefix: string;
-  private queue: Pending[] = [];
-  private writing = 0;
-  private scheduled = false;
+  private readonly gatherMs: number;
+  private readonly maxLagMs: number;
+  private readonly maxUnrecorded: number;
+  private readonly onWriteError: (err: Error, unrecorded: number) => void;
+  private queue: IdentityEvent[] = [];
+  /** When the oldest queued event arrived. */
+  private queuedSince = 0;
+  private readonly writing = new Set<Batch>();
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private idle: (() => void)[] = [];
+  private closed = false;
+  /** Closed and given up: nothing is scheduled any more (the etcd client is about to close). */
+  private stopped = false;
 
   constructor(
     private readonly etcd: Etcd3,
     layout: KeyLayout,
     private readonly retentionSec: number,
+    options: CredentialEventLogOptions = {},
     private readonly clock: () => number = Date.now,
   ) {
     this.prefix = `${layout.domain('identity')}events/`;
+    this.gatherMs = options.gatherMs ?? 10;
+    this.maxLagMs = options.maxLagMs ?? 5000;
+    this.maxUnrecorded = options.maxUnrecorded ?? 20_000;
+    this.onWriteError = options.onWriteError ?? (() => undefined);
   }
 
-  /** Resolves once the event is committed. */
-  record(event: IdentityEvent): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ event, done: (err) => (err ? reject(err) : resolve()) });
-      // setImmediate, not a timer: the batch closes as soon as this turn's I/O callbacks are done.
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  /** Events handed to the log and not yet committed. */
+  get unrecorded(): number {
+    let n = this.queue.length;
+    for (const b of this.writing) n += b.events.length;
+    return n;
+  }
+
+  /** Throws UnavailableError when an issue now might not be recorded in time (see the class). */
+  admit(): void {
+    if (this.closed) throw new UnavailableError('identity is stopping');
+    const unrecorded = this.unrecorded;
+    if (unrecorded === 0) return;
+    let oldest = this.queue.length ? this.queuedSince : Infinity;
+    for (const b of this.writing) oldest = Math.min(oldest, b.since);
+    if (unrecorded >= this.maxUnrecorded || this.clock() - oldest > this.maxLagMs) {
+      throw new UnavailableError('credentials cannot be issued now: their audit records are not reaching etcd');
+    }
+  }
+
+  /** Hands an event to the log; it is committed within about `gatherMs` (see `flushed`). */
+  record(event: IdentityEvent): void {
+    if (this.queue.length === 0) this.queuedSince = this.clock();
+    this.queue.push(event);
+    if (this.failures > 0) return; // the retry timer writes it
+    if (this.queue.length >= MAX_BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
+  }
+
+  /** Resolves once every event handed over so far is committed (while etcd is away: once it is back). */
+  flushed(): Promise<void> {
+    if (this.unrecorded === 0) return Promise.resolve();
+    if (!this.failures) this.flush();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Refuses new issues and writes what is left, waiting at most `timeoutMs`; resolves to the events left unrecorded. */
+  async close(timeoutMs = 5000): Promise<number> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushed(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.unrecorded;
   }
 
   private flush(): void {
-    this.scheduled = false;
-    while (this.queue.length && this.writing < MAX_WRITES) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.writing++;
-      void this.write(batch.map((p) => p.event))
-        .then(
-          () => batch.forEach((p) => p.done()),
-          (err: Error) => batch.forEach((p) => p.done(err)),
-        )
-        .finally(() => {
-          this.writing--;
-          this.flush();
-        });
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length && this.writing.size < MAX_WRITES) {
+      const batch: Batch = { events: this.queue.splice(0, MAX_BATCH), since: this.queuedSince };
+      this.writing.add(batch);
+      void this.write(batch.events).then(
+        () => this.written(batch),
+        (err: Error) => this.failed(batch, err),
+      );
     }
+  }
+
+  private written(batch: Batch): void {
+    this.writing.delete(batch);
+    this.failures = 0;
+    if (this.stopped) return;
+    if (this.queue.length >= MAX_BATCH || (this.closed && this.queue.length)) this.flush();
+    else if (this.queue.length) this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
+    if (this.unrecorded === 0) this.idle.splice(0).forEach((resolve) => resolve());
+  }
+
+  /** Keeps the batch, ahead of what came later, and writes again after a pause. */
+  private failed(batch: Batch, err: Error): void {
+    this.writing.delete(batch);
+    this.queuedSince = this.queue.length ? Math.min(this.queuedSince, batch.since) : batch.since;
+    this.queue.unshift(...batch.events);
+    this.failures++;
+    this.onWriteError(err, this.unrecorded);
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), RETRY_MS[Math.min(this.failures, RETRY_MS.length) - 1]);
   }
 
   private async write(events: IdentityEvent[]): Promise<void> {

@@ -160,10 +160,14 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       expect(event).toMatchObject({ kind: 'credential-issued', via: 'vouch', actor: 'am://workload/yoyodyne/id-plugin', principal: 'am://user/yoyodyne/bob' });
       sub.unsubscribe();
       await nc.close();
+      // The audit record follows the answer within a few milliseconds.
       const etcd = createEtcd([infra.etcd.url]);
-      const stored = Object.values(await etcd.getAll().prefix('/am/identity/events/').strings());
+      let stored: string[] = [];
+      await waitFor('the credential-issued record in etcd', async () => {
+        stored = Object.values(await etcd.getAll().prefix('/am/identity/events/').strings());
+        return stored.some((s) => s.includes(v.claims!.jti!));
+      }, 5000, 10);
       etcd.close();
-      expect(stored.some((s) => s.includes(v.claims!.jti!))).toBe(true);
       expect(stored.join('\n')).not.toContain(issued.credential.split('.')[2]);
     });
 

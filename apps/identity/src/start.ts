@@ -64,7 +64,10 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
         void store.removeExpired().catch((err: Error) => log.warn({ err: err.message }, 'expired signing keys not removed'));
       }, HOUSEKEEPING_MS);
       housekeeping.unref();
-      issuer = new CredentialIssuer(store, new CredentialEventLog(etcd, layout, config.AM_IDENTITY_EVENT_RETENTION), publish, log);
+      const auditLog = new CredentialEventLog(etcd, layout, config.AM_IDENTITY_EVENT_RETENTION, {
+        onWriteError: (err, unrecorded) => log.warn({ err: err.message, unrecorded }, 'credential-issued records not written to etcd; retrying'),
+      });
+      issuer = new CredentialIssuer(store, auditLog, publish, log);
       return {
         handlers: credentialHandlers({
           bus: connection.bus,
@@ -74,6 +77,8 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
         }),
         close: async () => {
           clearInterval(housekeeping);
+          const lost = await auditLog.close();
+          if (lost > 0) log.error({ unrecorded: lost }, 'credential-issued records lost: etcd did not take them before stop');
           await Promise.allSettled([store.stop(), connection.close()]);
         },
       };

@@ -13,7 +13,7 @@ function setup(answer: (subject: string) => unknown) {
   const key = generateSigningKey(Math.floor(Date.now() / 1000) + 6 * 3600);
   const keys = { get: (e: number) => (e === key.expiry ? key : undefined), all: () => [key], signingKeyFor: async () => key } as unknown as SigningKeyStore;
   const recorded: unknown[] = [];
-  const events = { record: async (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
+  const events = { admit: () => undefined, record: (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
   const bus = {
     request: async (c: { subject: string }) => {
       const a = answer(c.subject);

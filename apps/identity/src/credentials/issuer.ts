@@ -27,8 +27,9 @@ export interface Issued {
 }
 
 /**
- * Signs credentials with the current signing key and records each issue (never the token) in etcd
- * before handing it out, then announces it on NATS. The decision to issue was made before, by the
+ * Signs credentials with the current signing key, hands each issue (never the token) to the audit
+ * log in etcd, which writes it behind the answer and refuses new issues while it lags (see
+ * CredentialEventLog), and announces it on NATS. The decision to issue was made before, by the
  * policy service; this class only signs what it is given.
  */
 export class CredentialIssuer {
@@ -41,6 +42,7 @@ export class CredentialIssuer {
   ) {}
 
   async issue(request: IssueRequest): Promise<Issued> {
+    this.events.admit();
     const key = await this.keys.signingKeyFor(request.lifetimeSec);
     const now = Math.floor(this.clock() / 1000);
     const jti = newCredentialId();
@@ -68,7 +70,7 @@ export class CredentialIssuer {
       ...(request.roles ? { roles: [...request.roles] } : {}),
       ...(request.dataset ? { dataset: request.dataset } : {}),
     };
-    await this.events.record(event);
+    this.events.record(event);
     this.publish(event);
     this.log.info({ principal: request.principal, via: request.via, actor: request.actor, jti, expiresAt }, 'credential issued');
     return { credential, principal: request.principal, expiresAt, jti, kid: keyId(key.expiry) };
