@@ -2,7 +2,7 @@ import { createEtcd, KeyLayout } from '@am/store';
 import { UnavailableError } from '@am/model';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
-import { CredentialEventLog, MAX_KEYS_PER_LEASE, type IdentityEvent } from './events';
+import { CredentialEventLog, MAX_BATCH, MAX_KEYS_PER_LEASE, type IdentityEvent } from './events';
 
 const PREFIX = '/am/identity/events/';
 
@@ -38,9 +38,9 @@ describe('CredentialEventLog against a real etcd', () => {
     const records = await stored();
     expect(records.flatMap((r) => r.jtis).sort()).toEqual(Array.from({ length: 1200 }, (_, i) => `j${i}`).sort());
     expect(records.every((r) => r.lease !== '0')).toBe(true);
-    // 1200 events in a few keys (at most 500 events each), one etcd revision per key plus the lease grant.
+    // 1200 events in a few keys (at most MAX_BATCH events each), one etcd revision per key plus the lease grant.
     expect(records.length).toBeLessThan(10);
-    expect(Math.max(...records.map((r) => r.jtis.length))).toBeLessThanOrEqual(500);
+    expect(Math.max(...records.map((r) => r.jtis.length))).toBeLessThanOrEqual(MAX_BATCH);
     const revisionAfter = Number((await etcd.get('/nothing').exec()).header.revision);
     expect(revisionAfter - revisionBefore).toBeLessThan(10);
   });

@@ -36,8 +36,8 @@ const LEASE_BUCKET_SEC = 3600;
  * put at 40,000 keys, measured on 3.4.23).
  */
 export const MAX_KEYS_PER_LEASE = 1000;
-/** Events per record (one key, one transaction): ~250 bytes each, well under etcd's request limit. */
-const MAX_BATCH = 500;
+/** Events per record (one key, one transaction): ~250 bytes each, ~100 KB, well under etcd's request limit. */
+export const MAX_BATCH = 400;
 /** Transactions in flight at once. */
 const MAX_WRITES = 2;
 /** Pauses before writing a failed record again, the last one repeating while etcd stays away. */

@@ -1,7 +1,7 @@
 import { BusUnavailableError, datasetCredentialContract, runHandler, vouchContract, type BusClient, type BusHandler } from '@am/bus';
 import { generateSigningKey } from '@am/crypto';
 import pino from 'pino';
-import { InvalidArgumentError } from '@am/model';
+import { InvalidArgumentError, UnavailableError } from '@am/model';
 import type { CredentialEventLog } from '../events';
 import type { SigningKeyStore } from '../keys/signing-key-store';
 import { compileFilter, filterMatches, MAX_FILTER_WILDCARDS } from './attribute-filter';
@@ -9,11 +9,11 @@ import { credentialHandlers } from './handlers';
 import { CredentialIssuer } from './issuer';
 
 /** Handlers against a scripted policy: what identity does with each kind of answer. */
-function setup(answer: (subject: string) => unknown) {
+function setup(answer: (subject: string) => unknown, admit: () => void = () => undefined) {
   const key = generateSigningKey(Math.floor(Date.now() / 1000) + 6 * 3600);
   const keys = { get: (e: number) => (e === key.expiry ? key : undefined), all: () => [key], signingKeyFor: async () => key } as unknown as SigningKeyStore;
   const recorded: unknown[] = [];
-  const events = { admit: () => undefined, record: (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
+  const events = { admit, record: (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
   const bus = {
     request: async (c: { subject: string }) => {
       const a = answer(c.subject);
@@ -48,7 +48,19 @@ describe('credential handlers (policy scripted)', () => {
     expect(recorded).toEqual([]);
   });
 
-  it('issues for exactly the principal policy named (normalised), recording the event first', async () => {
+  it('issues nothing while the audit log refuses (its records lag behind)', async () => {
+    const { run, recorded } = setup(
+      () => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' }),
+      () => {
+        throw new UnavailableError('audit records are not reaching etcd');
+      },
+    );
+    const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
+    expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });
+    expect(recorded).toEqual([]);
+  });
+
+  it('issues for exactly the principal policy named (normalised), handing its event to the audit log', async () => {
     const { run, recorded } = setup(() => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' }));
     const r = (await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user//b/' })) as { ok: true; value: { principal: string; revision: number } };
     expect(r.value).toMatchObject({ principal: 'am://user/b', revision: 7 });
