@@ -1,4 +1,4 @@
-import { pluginPermissions, requireBinary, SERVICE_PERMISSIONS } from '@am/testing';
+import { pluginPermissions, requireBinary, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS } from '@am/testing';
 import { gatewaySettings } from '@apps/gateway';
 import { identitySettings } from '@apps/identity';
 import { pkiSettings } from '@apps/pki';
@@ -75,13 +75,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(Object.keys(apps))('%s uses only variables the service declares, and runs its own entry point', (app) => {
+  it.each(Object.keys(apps))('%s uses only variables the service declares, and runs its own entry point with the stack\'s node flags', (app) => {
     const svc = compose.services[app];
     const declared = new Set(Object.entries(apps[app as keyof typeof apps]).flatMap(([name, s]) => [name, ...(s.aliases ?? [])]));
     const used = Object.keys(svc.environment ?? {}).filter((k) => k.startsWith('AM_') || k === 'LOG_LEVEL');
     expect(used.filter((v) => !declared.has(v))).toEqual([]);
     expect(svc.environment?.AM_NATS_USER).toBe(app);
-    expect(svc.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+    expect(svc.command).toEqual(['node', ...SERVICE_NODE_FLAGS, `dist/apps/${app}/src/main.js`]);
   });
 
   it('gives every service the same NATS user and permissions as the local stack', () => {

@@ -13,6 +13,16 @@ function installExitHook() {
   });
 }
 
+/**
+ * Node flags every service process runs with: the local stack and the benches pass them, and
+ * docker-compose.yml repeats them. The old generation starts with room for 128 MB: V8 begins a
+ * major GC whenever the old generation comes within the young generation's size of its limit, and
+ * with a limit of ~1.7 × a live heap of ~27 MB that meant one every 1–2 s under load in identity,
+ * each slowing every request in flight for ~20 ms (bench/RESULTS.md, identity-vouch: p99 at 3,000
+ * vouches/s from 15 to 6 ms).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=128'];
+
 export interface ManagedProcess {
   readonly pid: number;
   readonly exited: Promise<number | null>;

@@ -1,4 +1,4 @@
-import { freePort, freePorts, portOpen } from '@am/testing';
+import { freePort, freePorts, portOpen, SERVICE_NODE_FLAGS } from '@am/testing';
 import { Etcd3 } from 'etcd3';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readRunFile } from './run-file';
 
 const root = join(__dirname, '..', '..', '..');
 const main = join(root, 'dist/tools/stack/src/main.js');
@@ -45,6 +46,15 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
     expect(first.stdout).toContain(`ssh       port ${env.AM_SSH_PORT}`);
     const ready = await fetch(`http://127.0.0.1:${env.AM_GATEWAY_PORT}/readyz`);
     expect(ready.status).toBe(200);
+
+    // The services run with the node flags compose gives them too.
+    const run = await readRunFile(dataDir);
+    for (const service of ['policy', 'identity', 'pki', 'gateway']) {
+      const pid = run!.processes.find((p) => p.name === service)!.pid;
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      expect(argv.slice(1, 1 + SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
+      expect(argv[1 + SERVICE_NODE_FLAGS.length]).toMatch(new RegExp(`dist/apps/${service}/src/main\\.js$`));
+    }
 
     // Secrets are generated once, private to the owner.
     const passwords = await readFile(join(dataDir, 'keys/nats-passwords.json'), 'utf8');

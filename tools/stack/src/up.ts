@@ -1,4 +1,4 @@
-import { EtcdServer, launch, NatsServer, pluginPermissions, portOpen, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
+import { EtcdServer, launch, NatsServer, pluginPermissions, portOpen, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { alive, readRunFile, removeRunFile, terminate, writeRunFile } from './run-file';
@@ -94,7 +94,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_MASTER_KEY_FILE: secrets.masterKeyFile,
         AM_BOOT_UNIVERSE: cfg.AM_BOOT_UNIVERSE,
       };
-      const proc: ManagedProcess = launch(process.execPath, [join(opts.root, 'dist/apps', service, 'src/main.js')], {
+      const proc: ManagedProcess = launch(process.execPath, [...SERVICE_NODE_FLAGS, join(opts.root, 'dist/apps', service, 'src/main.js')], {
         logFile: join(logs, `${service}.log`),
         env,
         detached: opts.detach,
