@@ -80,15 +80,14 @@ describe('CredentialEventLog against a real etcd', () => {
       await waitFor('a failed write', async () => errors.length > 0, 20_000, 20);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(() => log.admit()).toThrow(UnavailableError);
-      // Too long: maxUnrecorded events wait.
-      const fresh = new CredentialEventLog(etcd, new KeyLayout(), 3600, { gatherMs: 0, maxUnrecorded: 3 });
-      for (const n of [10, 11]) {
-        fresh.admit();
-        fresh.record(issued(n));
-      }
-      expect(() => fresh.admit()).not.toThrow();
-      fresh.record(issued(12));
+      // Too long: maxUnrecorded events wait. Issues admitted together are held to the limit
+      // when they record (the credential of a refused record is never handed out).
+      const fresh = new CredentialEventLog(etcd, new KeyLayout('/elsewhere/'), 3600, { gatherMs: 0, maxUnrecorded: 3 });
+      for (let i = 0; i < 5; i++) fresh.admit();
+      for (const n of [10, 11, 12]) fresh.record(issued(n));
+      expect(() => fresh.record(issued(13))).toThrow(UnavailableError);
       expect(() => fresh.admit()).toThrow(UnavailableError);
+      expect(fresh.unrecorded).toBe(3);
       await fresh.close(0);
     } finally {
       await infra.etcd.start();
@@ -101,11 +100,51 @@ describe('CredentialEventLog against a real etcd', () => {
     expect(errors.every((n) => n >= 1)).toBe(true);
   }, 60_000);
 
-  it('writes everything before close resolves, and then refuses new issues', async () => {
+  it('writes everything before close resolves, and then refuses new issues and records', async () => {
     const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, { gatherMs: 60_000 });
     for (let i = 0; i < 5; i++) log.record(issued(i));
     expect(await log.close()).toBe(0);
     expect((await stored()).flatMap((r) => r.jtis).sort()).toEqual(['j0', 'j1', 'j2', 'j3', 'j4']);
     expect(() => log.admit()).toThrow(UnavailableError);
+    expect(() => log.record(issued(5))).toThrow(UnavailableError);
   });
+
+  it('starts a fresh lease when etcd no longer has the one in use', async () => {
+    const errors: string[] = [];
+    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, { gatherMs: 0, onWriteError: (err) => errors.push(err.message) });
+    log.record(issued(1));
+    await log.flushed();
+    const [first] = await stored();
+    await etcd.leaseClient.leaseRevoke({ ID: first.lease });
+    log.record(issued(2));
+    await log.flushed();
+    expect(errors.join()).toMatch(/lease not found/);
+    const records = await stored();
+    expect(records.map((r) => r.jtis)).toEqual([['j2']]); // j1 went with its lease
+    expect(records[0].lease).not.toBe(first.lease);
+    expect(() => log.admit()).not.toThrow();
+  });
+
+  it('gives up on a write etcd does not answer, refuses issues while it lags, and catches up once etcd answers again', async () => {
+    const errors: string[] = [];
+    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, { gatherMs: 0, maxLagMs: 500, writeTimeoutMs: 200, onWriteError: (err) => errors.push(err.message) });
+    log.record(issued(1));
+    await log.flushed();
+    const pid = infra.etcd.pid!;
+    process.kill(pid, 'SIGSTOP'); // alive, connected, silent
+    try {
+      log.record(issued(2));
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(() => log.admit()).toThrow(UnavailableError);
+      expect(log.unrecorded).toBe(1);
+      // Not stuck behind the silent call: it was given up and is being written again.
+      expect(errors[0]).toBe('etcd did not answer within 200 ms');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await log.flushed();
+    expect(() => log.admit()).not.toThrow();
+    // A write that timed out may have committed after all: an issue can be stored twice, never lost.
+    expect([...new Set((await stored()).flatMap((r) => r.jtis))].sort()).toEqual(['j1', 'j2']);
+  }, 30_000);
 });

@@ -1,7 +1,8 @@
 import { IDENTITY_EVENTS_SUBJECT, type IdentityEvent } from '@am/bus';
-import type { KeyLayout } from '@am/store';
 import { UnavailableError } from '@am/model';
+import { withDeadline, type KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
+import { AuditBacklog, type BacklogBatch } from './audit-backlog';
 import { randomBytes } from 'node:crypto';
 
 export type { IdentityEvent };
@@ -50,6 +51,8 @@ export interface CredentialEventLogOptions {
   maxLagMs?: number;
   /** ...or while this many events wait to be recorded. */
   maxUnrecorded?: number;
+  /** A write etcd has not answered in this long counts as failed (and is written again). */
+  writeTimeoutMs?: number;
   /** Told when a record could not be written (it is kept and written again). */
   onWriteError?: (err: Error, unrecorded: number) => void;
 }
@@ -61,24 +64,19 @@ interface LeaseBucket {
   keys: number;
 }
 
-interface Batch {
-  events: IdentityEvent[];
-  /** When the oldest of them was handed to the log (ms). */
-  since: number;
-}
-
 /**
  * Credential-issued events: the audit trail of who got a credential, how and on whose word (never
- * the token), written to etcd *behind* the answer. An issue is recorded within about `gatherMs`
- * plus one etcd commit of the credential being handed out; issues that gather meanwhile share one
+ * the token), written to etcd *behind* the answer. Issues that gather within `gatherMs` share one
  * record (one key, one transaction), so etcd's cost — and gRPC's on this service's one thread —
- * is paid per few hundred issues, and no answer waits for a disk sync. The price is bounded: a
- * crash of this process loses the records of the last window at most, and a graceful stop
- * writes everything first (close). It never loses more quietly: a record that fails is kept and
- * written again, and while anything has waited longer than `maxLagMs`, or `maxUnrecorded` events
- * wait, `admit` refuses new issues (fail closed: no credential goes out that might never be
- * recorded). Records expire after the retention period through a shared lease (one per hour or
- * per MAX_KEYS_PER_LEASE records), so the log does not grow without bound.
+ * is paid per few hundred issues, and no answer waits for a disk sync. The price is bounded by
+ * what the log lets wait: an issue is admitted (`admit`, before signing) and recorded (`record`,
+ * before the credential is handed out) only while no event has waited longer than `maxLagMs` and
+ * fewer than `maxUnrecorded` wait, so issuing stops (fail closed) when etcd is away or too slow.
+ * A record that fails or times out is kept and written again (a timed-out one may then be stored
+ * twice; `jti` identifies an issue). A graceful stop writes what etcd takes within a deadline
+ * (`close`); only a crash loses what was waiting: normally the last `gatherMs`, at worst the
+ * backlog the limits allow. Records expire after the retention period through a shared lease (one
+ * per hour or per MAX_KEYS_PER_LEASE records), so the log does not grow without bound.
  */
 export class CredentialEventLog {
   private lease?: LeaseBucket;
@@ -86,16 +84,15 @@ export class CredentialEventLog {
   private readonly gatherMs: number;
   private readonly maxLagMs: number;
   private readonly maxUnrecorded: number;
+  private readonly writeTimeoutMs: number;
   private readonly onWriteError: (err: Error, unrecorded: number) => void;
-  private queue: IdentityEvent[] = [];
-  /** When the oldest queued event arrived. */
-  private queuedSince = 0;
-  private readonly writing = new Set<Batch>();
+  private readonly backlog = new AuditBacklog<IdentityEvent>();
+  private readonly writing = new Set<BacklogBatch<IdentityEvent>>();
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private idle: (() => void)[] = [];
   private closed = false;
-  /** Closed and given up: nothing is scheduled any more (the etcd client is about to close). */
+  /** Closed and given up: nothing is written or scheduled any more (the etcd client is about to close). */
   private stopped = false;
 
   constructor(
@@ -109,13 +106,14 @@ export class CredentialEventLog {
     this.gatherMs = options.gatherMs ?? 10;
     this.maxLagMs = options.maxLagMs ?? 5000;
     this.maxUnrecorded = options.maxUnrecorded ?? 20_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 2000;
     this.onWriteError = options.onWriteError ?? (() => undefined);
   }
 
   /** Events handed to the log and not yet committed. */
   get unrecorded(): number {
-    let n = this.queue.length;
-    for (const b of this.writing) n += b.events.length;
+    let n = this.backlog.size;
+    for (const b of this.writing) n += b.items.length;
     return n;
   }
 
@@ -124,19 +122,22 @@ export class CredentialEventLog {
     if (this.closed) throw new UnavailableError('identity is stopping');
     const unrecorded = this.unrecorded;
     if (unrecorded === 0) return;
-    let oldest = this.queue.length ? this.queuedSince : Infinity;
-    for (const b of this.writing) oldest = Math.min(oldest, b.since);
-    if (unrecorded >= this.maxUnrecorded || this.clock() - oldest > this.maxLagMs) {
+    // Monotonic time: a wall clock stepped back would hide the lag.
+    if (unrecorded >= this.maxUnrecorded || performance.now() - this.oldestWaiting() > this.maxLagMs) {
       throw new UnavailableError('credentials cannot be issued now: their audit records are not reaching etcd');
     }
   }
 
-  /** Hands an event to the log; it is committed within about `gatherMs` (see `flushed`). */
+  /**
+   * Hands an event to the log; it is committed within about `gatherMs` (see `flushed`). Checks
+   * `admit` again, since other issues may have filled the log meanwhile: when it throws, the
+   * credential must not be handed out.
+   */
   record(event: IdentityEvent): void {
-    if (this.queue.length === 0) this.queuedSince = this.clock();
-    this.queue.push(event);
+    this.admit();
+    this.backlog.add(event, performance.now());
     if (this.failures > 0) return; // the retry timer writes it
-    if (this.queue.length >= MAX_BATCH) this.flush();
+    if (this.backlog.size >= MAX_BATCH) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
   }
 
@@ -159,54 +160,61 @@ export class CredentialEventLog {
     return this.unrecorded;
   }
 
+  /** When the event that has waited longest was handed over (performance.now()). */
+  private oldestWaiting(): number {
+    let oldest = this.backlog.oldest() ?? Infinity;
+    for (const b of this.writing) oldest = Math.min(oldest, b.times[0]);
+    return oldest;
+  }
+
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.queue.length && this.writing.size < MAX_WRITES) {
-      const batch: Batch = { events: this.queue.splice(0, MAX_BATCH), since: this.queuedSince };
+    while (!this.stopped && this.backlog.size && this.writing.size < MAX_WRITES) {
+      const batch = this.backlog.take(MAX_BATCH);
       this.writing.add(batch);
-      void this.write(batch.events).then(
+      void withDeadline(this.write(batch.items), this.writeTimeoutMs, () => new Error(`etcd did not answer within ${this.writeTimeoutMs} ms`)).then(
         () => this.written(batch),
         (err: Error) => this.failed(batch, err),
       );
     }
   }
 
-  private written(batch: Batch): void {
+  private written(batch: BacklogBatch<IdentityEvent>): void {
     this.writing.delete(batch);
     this.failures = 0;
     if (this.stopped) return;
-    if (this.queue.length >= MAX_BATCH || (this.closed && this.queue.length)) this.flush();
-    else if (this.queue.length) this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
+    if (this.backlog.size >= MAX_BATCH || (this.closed && this.backlog.size)) this.flush();
+    else if (this.backlog.size) this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
     if (this.unrecorded === 0) this.idle.splice(0).forEach((resolve) => resolve());
   }
 
-  /** Keeps the batch, ahead of what came later, and writes again after a pause. */
-  private failed(batch: Batch, err: Error): void {
+  /** Keeps the batch (in time order) and writes again after a pause. */
+  private failed(batch: BacklogBatch<IdentityEvent>, err: Error): void {
     this.writing.delete(batch);
-    this.queuedSince = this.queue.length ? Math.min(this.queuedSince, batch.since) : batch.since;
-    this.queue.unshift(...batch.events);
+    this.backlog.putBack(batch);
     this.failures++;
-    this.onWriteError(err, this.unrecorded);
     if (this.stopped) return;
+    this.onWriteError(err, this.unrecorded);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), RETRY_MS[Math.min(this.failures, RETRY_MS.length) - 1]);
   }
 
   private async write(events: IdentityEvent[]): Promise<void> {
     const current = this.currentLease();
-    let lease: string;
     try {
-      lease = await current.id;
+      const lease = await current.id;
+      const { key, value } = eventRecord(this.prefix, events, this.clock());
+      // A transaction even for one put: etcd 3.4's plain put walks the lease's keys (see
+      // MAX_KEYS_PER_LEASE); inside a transaction it does not. Its comparison (a version is never
+      // negative) always holds.
+      await this.etcd.if(this.prefix, 'Version', '>', -1).then(this.etcd.put(key).value(value).lease(lease)).commit();
     } catch (err) {
-      if (this.lease === current) this.lease = undefined; // grant again next time
+      // Whatever failed — the grant, or a put on a lease etcd no longer has (revoked, or a store
+      // restored from a snapshot) — the next record starts from a fresh lease.
+      if (this.lease === current) this.lease = undefined;
       throw err;
     }
-    const { key, value } = eventRecord(this.prefix, events, this.clock());
-    // A transaction even for one put: etcd 3.4's plain put walks the lease's keys (see
-    // MAX_KEYS_PER_LEASE); inside a transaction it does not. Its comparison (a version is never
-    // negative) always holds.
-    await this.etcd.if(this.prefix, 'Version', '>', -1).then(this.etcd.put(key).value(value).lease(lease)).commit();
   }
 
   /** The lease for the next record. */

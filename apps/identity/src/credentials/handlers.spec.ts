@@ -9,11 +9,23 @@ import { credentialHandlers } from './handlers';
 import { CredentialIssuer } from './issuer';
 
 /** Handlers against a scripted policy: what identity does with each kind of answer. */
-function setup(answer: (subject: string) => unknown, admit: () => void = () => undefined) {
+function setup(answer: (subject: string) => unknown, log: { admit?: () => void; record?: () => void } = {}) {
   const key = generateSigningKey(Math.floor(Date.now() / 1000) + 6 * 3600);
-  const keys = { get: (e: number) => (e === key.expiry ? key : undefined), all: () => [key], signingKeyFor: async () => key } as unknown as SigningKeyStore;
+  const signed: number[] = [];
+  const keys = {
+    get: (e: number) => (e === key.expiry ? key : undefined),
+    all: () => [key],
+    signingKeyFor: async () => (signed.push(1), key),
+  } as unknown as SigningKeyStore;
   const recorded: unknown[] = [];
-  const events = { admit, record: (e: unknown) => void recorded.push(e) } as unknown as CredentialEventLog;
+  const published: unknown[] = [];
+  const events = {
+    admit: log.admit ?? (() => undefined),
+    record: (e: unknown) => {
+      log.record?.();
+      recorded.push(e);
+    },
+  } as unknown as CredentialEventLog;
   const bus = {
     request: async (c: { subject: string }) => {
       const a = answer(c.subject);
@@ -21,10 +33,10 @@ function setup(answer: (subject: string) => unknown, admit: () => void = () => u
       return a;
     },
   } as unknown as BusClient;
-  const issuer = new CredentialIssuer(keys, events, () => undefined, pino({ level: 'silent' }));
+  const issuer = new CredentialIssuer(keys, events, (e) => void published.push(e), pino({ level: 'silent' }));
   const handlers = credentialHandlers({ bus, issuer, keys, lifetimes: { vouchSec: 1800, delegationSec: 1800 } });
   const run = (subject: string, body: unknown) => runHandler(handlers.find((h: BusHandler) => h.contract.subject === subject)!, body, () => undefined);
-  return { run, recorded };
+  return { run, recorded, signed, published };
 }
 
 describe('credential handlers (policy scripted)', () => {
@@ -48,16 +60,24 @@ describe('credential handlers (policy scripted)', () => {
     expect(recorded).toEqual([]);
   });
 
-  it('issues nothing while the audit log refuses (its records lag behind)', async () => {
-    const { run, recorded } = setup(
-      () => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' }),
-      () => {
-        throw new UnavailableError('audit records are not reaching etcd');
-      },
-    );
+  const lagging = () => {
+    throw new UnavailableError('audit records are not reaching etcd');
+  };
+  const decided = () => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' });
+
+  it('signs nothing while the audit log refuses to admit an issue (its records lag behind)', async () => {
+    const { run, recorded, signed, published } = setup(decided, { admit: lagging });
     const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
     expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });
-    expect(recorded).toEqual([]);
+    expect([recorded, signed, published]).toEqual([[], [], []]);
+  });
+
+  it('hands out and announces nothing when the audit log refuses the record of a signed credential', async () => {
+    const { run, signed, published } = setup(decided, { record: lagging });
+    const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
+    expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });
+    expect(signed).toHaveLength(1);
+    expect(published).toEqual([]);
   });
 
   it('issues for exactly the principal policy named (normalised), handing its event to the audit log', async () => {
