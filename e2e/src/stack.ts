@@ -4,6 +4,7 @@ import { gatewaySettings, startGateway } from '@apps/gateway';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { pkiSettings, startPki } from '@apps/pki';
 import { policySettings, startPolicy } from '@apps/policy';
+import { randomBytes } from 'node:crypto';
 
 export interface TestStack {
   infra: TestInfra;
@@ -11,6 +12,8 @@ export interface TestStack {
   /** /metrics URLs of policy, identity, pki and gateway, in that order. */
   metricsUrls: string[];
   policy: Awaited<ReturnType<typeof startPolicy>>;
+  /** The gateway's AM_BOOTSTRAP_TOKEN: booting the empty store over REST needs it. */
+  bootstrapToken: string;
   stop(): Promise<void>;
 }
 
@@ -29,9 +32,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity')))),
       infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki')))),
     ];
-    const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway'))));
+    const bootstrapToken = randomBytes(18).toString('base64url');
+    const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway', { AM_BOOTSTRAP_TOKEN: bootstrapToken }))));
     const metricsUrls = [...started, gateway].map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`);
-    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, stop: () => infra.stop() };
+    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, bootstrapToken, stop: () => infra.stop() };
   } catch (err) {
     await infra.stop();
     throw err;

@@ -16,7 +16,8 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
   const am = async (user: string | undefined, ...argv: string[]) => {
     let out = '';
     let err = '';
-    const env: NodeJS.ProcessEnv = { ACCESS_MANAGER_URL: stack.gatewayUrl, ...(user ? { AM_USER: user } : {}) };
+    // AM_DATA_DIR: no local stack's bootstrap token to find (the CLI would read .am/keys/bootstrap-token).
+    const env: NodeJS.ProcessEnv = { ACCESS_MANAGER_URL: stack.gatewayUrl, AM_DATA_DIR: stack.infra.dir, ...(user ? { AM_USER: user } : {}) };
     const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env, fetch });
     return { code, out, err, json: () => JSON.parse(out) };
   };
@@ -26,8 +27,19 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
   });
   afterAll(() => stack?.stop());
 
-  it('1–2: boot bootstrap into the empty store; the operator lists the whole tree', async () => {
-    expect(await am(OPERATOR, 'boot', 'bootstrap')).toMatchObject({ code: 0, out: 'Loaded bootstrap\n' });
+  it('1–2: boot bootstrap into the empty store (only with the bootstrap token); the operator lists the whole tree', async () => {
+    // Boot over REST is not anonymous (universe-format §7, compat-rest §4.1): no token, a wrong one, the compat route.
+    const refused = await am(OPERATOR, 'boot', 'bootstrap');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      'Error: error loading "bootstrap": boot is disabled on this endpoint (booting needs the deployment\'s bootstrap token: --token or $AM_BOOTSTRAP_TOKEN)\n',
+    );
+    expect((await am(OPERATOR, 'boot', 'bootstrap', '--token', `${stack.bootstrapToken}x`)).code).toBe(1);
+    const compat = await fetch(`${stack.gatewayUrl}/bootstrap?boot=bootstrap`, { method: 'POST' });
+    expect(((await compat.json()) as { error: unknown }).error).toMatchObject({ error: 1, message: 'boot is disabled on this endpoint' });
+    expect(await am(OPERATOR, 'ls', 'am://')).toMatchObject({ code: 1 });
+
+    expect(await am(OPERATOR, 'boot', 'bootstrap', '--token', stack.bootstrapToken)).toMatchObject({ code: 0, out: 'Loaded bootstrap\n' });
     const again = await am(OPERATOR, 'boot', 'bootstrap');
     expect(again.code).toBe(1);
     expect(again.err).toBe('Error: error loading "bootstrap": data already exists (use --force to replace the tree, or --import to merge into it)\n');

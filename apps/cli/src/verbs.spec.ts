@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -233,7 +233,7 @@ describe('am verbs against a stand-in gateway', () => {
 
   it('boot sends no credential unless replacing (--force) or merging (--import); a file goes as the body', async () => {
     reply = () => ({ body: { mode: 'boot', nodes: 7, revision: 2, warnings: ['am://user/x: something odd'] } });
-    const r = await am(['boot', 'bootstrap', '-u', 'ssh-ed25519 AAAA me@host']);
+    const r = await am(['boot', 'bootstrap', '-u', 'ssh-ed25519 AAAA me@host'], { AM_USER: 'am://user/hpe/bu1/alice', AM_DATA_DIR: dir });
     expect(r).toEqual({ code: 0, out: 'Loaded bootstrap\n', err: 'warning: am://user/x: something odd\n' });
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/universe?name=bootstrap', body: '' });
     expect(seen[0].headers.authorization).toBeUndefined();
@@ -249,6 +249,25 @@ describe('am verbs against a stand-in gateway', () => {
 
     reply = () => ({ status: 401, type: 'application/problem+json', body: { detail: 'data already exists: a credential is needed to import into it' } });
     expect((await am(['boot', 'new_sample'])).err).toBe('Error: error loading "new_sample": data already exists (use --force to replace the tree, or --import to merge into it)\n');
+  });
+
+  it('boot sends the bootstrap token: --token, else $AM_BOOTSTRAP_TOKEN, else the local stack\'s file; refused without, it says what is missing', async () => {
+    reply = () => ({ body: { mode: 'boot', nodes: 7, revision: 2, warnings: [] } });
+    mkdirSync(join(dir, 'keys'), { recursive: true });
+    writeFileSync(join(dir, 'keys', 'bootstrap-token'), 'from-the-stack-data-dir\n');
+    const sent = async (argv: string[], env: NodeJS.ProcessEnv) => {
+      seen = [];
+      expect((await am(argv, env)).code).toBe(0);
+      return seen[0].headers.authorization;
+    };
+    expect(await sent(['boot', 'bootstrap'], { AM_DATA_DIR: dir })).toBe('Bearer from-the-stack-data-dir');
+    expect(await sent(['boot', 'bootstrap'], { AM_DATA_DIR: dir, AM_BOOTSTRAP_TOKEN: 'from-env' })).toBe('Bearer from-env');
+    expect(await sent(['boot', 'bootstrap', '--token', 'from-flag'], { AM_DATA_DIR: dir, AM_BOOTSTRAP_TOKEN: 'from-env' })).toBe('Bearer from-flag');
+
+    reply = () => ({ status: 401, type: 'application/problem+json', body: { detail: 'boot is disabled on this endpoint' } });
+    expect((await am(['boot', 'bootstrap'], { AM_DATA_DIR: join(dir, 'nowhere') })).err).toBe(
+      'Error: error loading "bootstrap": boot is disabled on this endpoint (booting needs the deployment\'s bootstrap token: --token or $AM_BOOTSTRAP_TOKEN)\n',
+    );
   });
 
   it('check exits 3 when not allowed; who-can and what-can print lists', async () => {

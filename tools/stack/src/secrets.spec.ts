@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateSecrets } from './secrets';
@@ -25,5 +25,17 @@ describe('local stack secrets', () => {
     expect(users.map((u) => more.natsPasswords.get(u))).toEqual(passwords);
     expect(more.natsPasswords.get('sso')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(Object.keys(JSON.parse(await readFile(file, 'utf8'))).sort()).toEqual([...users, 'sso'].sort());
+  });
+
+  it('keeps one bootstrap token, private to the owner, and replaces one too short to be safe', async () => {
+    const first = await loadOrCreateSecrets(dir, []);
+    expect(first.bootstrapToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(first.bootstrapTokenFile).toBe(join(dir, 'keys', 'bootstrap-token'));
+    expect((await readFile(first.bootstrapTokenFile, 'utf8')).trim()).toBe(first.bootstrapToken);
+    expect((await stat(first.bootstrapTokenFile)).mode & 0o777).toBe(0o600);
+    expect((await loadOrCreateSecrets(dir, [])).bootstrapToken).toBe(first.bootstrapToken);
+    await writeFile(first.bootstrapTokenFile, 'short\n');
+    const replaced = await loadOrCreateSecrets(dir, []);
+    expect(replaced.bootstrapToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 });

@@ -4,6 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const SERVICES = ['gateway', 'policy', 'identity', 'pki'] as const;
+/** In <data dir>/keys; `am boot` looks for it there (apps/cli). */
+export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
 export type StackService = (typeof SERVICES)[number];
 
 export interface StackSecrets {
@@ -11,12 +13,15 @@ export interface StackSecrets {
   natsPasswords: ReadonlyMap<string, string>;
   masterKeyFile: string;
   sshHostKeyFile: string;
+  /** Opens boot over REST to whoever can read the file (`am boot` on this host reads it). */
+  bootstrapToken: string;
+  bootstrapTokenFile: string;
 }
 
 /**
  * Secrets of the local stack, generated on first start and kept in <data dir>/keys (mode 0600) so
  * that a restart keeps the same identities: per-service NATS passwords, the master key that
- * encrypts private keys at rest, and the location of the ssh host key.
+ * encrypts private keys at rest, the bootstrap token, and the location of the ssh host key.
  */
 export async function loadOrCreateSecrets(dataDir: string, pluginUsers: readonly string[]): Promise<StackSecrets> {
   const natsUsers = [...SERVICES, ...pluginUsers];
@@ -38,5 +43,11 @@ export async function loadOrCreateSecrets(dataDir: string, pluginUsers: readonly
   }
   const masterKeyFile = join(dir, 'master.key');
   await MasterKey.load(masterKeyFile, { create: true });
-  return { natsPasswords, masterKeyFile, sshHostKeyFile: join(dir, 'ssh_host_ed25519') };
+  const bootstrapTokenFile = join(dir, BOOTSTRAP_TOKEN_FILE);
+  let bootstrapToken = (await readFile(bootstrapTokenFile, 'utf8').catch(() => '')).trim();
+  if (bootstrapToken.length < 16) {
+    bootstrapToken = randomBytes(24).toString('base64url');
+    await writeFile(bootstrapTokenFile, `${bootstrapToken}\n`, { mode: 0o600 });
+  }
+  return { natsPasswords, masterKeyFile, sshHostKeyFile: join(dir, 'ssh_host_ed25519'), bootstrapToken, bootstrapTokenFile };
 }

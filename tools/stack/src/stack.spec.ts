@@ -3,7 +3,7 @@ import { Etcd3 } from 'etcd3';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRunFile } from './run-file';
@@ -47,13 +47,20 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
     const ready = await fetch(`http://127.0.0.1:${env.AM_GATEWAY_PORT}/readyz`);
     expect(ready.status).toBe(200);
 
-    // The services run with the node flags compose gives them too.
+    // The services run with the node flags compose gives them too; only the gateway holds the
+    // bootstrap token, which is kept private to the owner for `am boot` on this host.
+    const token = (await readFile(join(dataDir, 'keys/bootstrap-token'), 'utf8')).trim();
+    expect(token.length).toBeGreaterThanOrEqual(16);
+    expect((await stat(join(dataDir, 'keys/bootstrap-token'))).mode & 0o077).toBe(0);
+    expect(first.stdout).toContain(`bootstrap token in ${join(dataDir, 'keys/bootstrap-token')}`);
     const run = await readRunFile(dataDir);
     for (const service of ['policy', 'identity', 'pki', 'gateway']) {
       const pid = run!.processes.find((p) => p.name === service)!.pid;
       const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       expect(argv.slice(1, 1 + SERVICE_NODE_FLAGS.length)).toEqual(SERVICE_NODE_FLAGS);
       expect(argv[1 + SERVICE_NODE_FLAGS.length]).toMatch(new RegExp(`dist/apps/${service}/src/main\\.js$`));
+      const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+      expect(environ.includes(`AM_BOOTSTRAP_TOKEN=${token}`)).toBe(service === 'gateway');
     }
 
     // Secrets are generated once, private to the owner.

@@ -93,6 +93,8 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_SSH_HOST_KEY: secrets.sshHostKeyFile,
         AM_MASTER_KEY_FILE: secrets.masterKeyFile,
         AM_BOOT_UNIVERSE: cfg.AM_BOOT_UNIVERSE,
+        // Only the gateway holds the bootstrap token.
+        ...(service === 'gateway' ? { AM_BOOTSTRAP_TOKEN: secrets.bootstrapToken } : {}),
       };
       const proc: ManagedProcess = launch(process.execPath, [...SERVICE_NODE_FLAGS, join(opts.root, 'dist/apps', service, 'src/main.js')], {
         logFile: join(logs, `${service}.log`),
@@ -131,6 +133,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     );
     opts.say(`  data      ${dataDir}   logs ${logs}`);
     opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
+    opts.say(`  boot      over REST with the bootstrap token in ${secrets.bootstrapTokenFile} (am boot on this host reads it)`);
     opts.say(opts.detach ? 'Running in the background; stop it with: npm run down' : 'Press Ctrl-C to stop.');
   } catch (err) {
     await stopAll();

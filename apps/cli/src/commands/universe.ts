@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Context } from '../context';
 import { examples } from '../context';
 import { CliError } from '../errors';
@@ -8,19 +9,26 @@ import { treePath } from '../paths';
 
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
+/** The bootstrap token the local stack (`npm run up`) keeps in its data directory, if this host has one. */
+async function localStackToken(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const file = join(env.AM_DATA_DIR || '.am', 'keys', 'bootstrap-token');
+  const token = isFile(file) ? (await readFile(file, 'utf8')).trim() : '';
+  return token || undefined;
+}
+
 export function registerUniverseCommands(program: Command, ctx: () => Context): void {
   examples(
     program
       .command('boot')
       .description(
-        'load a universe — a built-in one by name (bootstrap, new_sample) or a universe file — into the empty store (no credential needed). ' +
+        'load a universe — a built-in one by name (bootstrap, new_sample) or a universe file — into the empty store (no credential; the deployment\'s bootstrap token). ' +
           'On a store that holds data it fails (data already exists) unless you replace the tree (--force, needs Admin on am://) or merge into it (--import)',
       )
       .argument('<name|file>', 'bootstrap, new_sample, or a universe JSON file')
       .option('-u, --key <ssh-public-key>', 'an ssh public key line (or a .pub file) to put on am://user/the-operator')
       .option('--force', 'replace the whole existing tree (as your AM_USER/--user)')
       .option('--import', 'merge the universe into the existing tree, with your permissions')
-      .option('--token <bootstrap-token>', 'the deployment\'s bootstrap token, when it requires one to boot (default: $AM_BOOTSTRAP_TOKEN)'),
+      .option('--token <bootstrap-token>', 'the deployment\'s bootstrap token, which booting an empty store needs (default: $AM_BOOTSTRAP_TOKEN, else the local stack\'s $AM_DATA_DIR/keys/bootstrap-token)'),
     'am boot bootstrap',
     'am boot new_sample -u "$(cat ~/.ssh/id_ed25519.pub)"',
     'AM_USER=am://user/the-operator am boot new_sample --force',
@@ -40,7 +48,7 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
     // A plain boot sends no credential: the gateway then refuses a store that holds data instead
     // of importing into it (what the reference's boot does). Replacing or merging is on purpose.
     const replacing = o.force || o.import;
-    const token = o.token ?? c.io.env.AM_BOOTSTRAP_TOKEN;
+    const token = o.token ?? c.io.env.AM_BOOTSTRAP_TOKEN ?? (await localStackToken(c.io.env));
     const gw = await c.gateway(!!replacing);
     if (!replacing && token) headers.authorization = `Bearer ${token}`;
     const force = o.force ? 'true' : undefined;
@@ -54,6 +62,9 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
       });
     } catch (err) {
       const message = (err as Error).message;
+      if (!replacing && /boot is disabled/.test(message)) {
+        throw new CliError(`error loading "${source}": ${message} (booting needs the deployment's bootstrap token: --token or $AM_BOOTSTRAP_TOKEN)`);
+      }
       if (!replacing && /data already exists/.test(message)) {
         throw new CliError(`error loading "${source}": data already exists (use --force to replace the tree, or --import to merge into it)`);
       }

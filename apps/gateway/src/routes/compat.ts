@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeCredentialCheck } from '../http/edge-credentials';
 import { bearer } from '../http/route';
 import { annotationParam, BadParameterError, boolParam, int64Param, normalizePath, param, params, type Query } from './compat-codec';
+import { bootAllowed } from '../http/bootstrap-token';
 
 export interface CompatDeps {
   bus: BusClient;
@@ -67,7 +68,7 @@ export function registerCompatRoutes(app: FastifyInstance, { bus, bootstrapToken
     '/bootstrap',
     compat({}, async (q, req) => {
       const token = typeof req.headers.authorization === 'string' ? req.headers.authorization.replace(/^Bearer\s+/i, '').trim() : undefined;
-      const allowed = bootstrapToken === undefined || token === bootstrapToken;
+      const allowed = bootAllowed(bootstrapToken, token);
       const key = param(q, 'key');
       const r = await bus.request(loadUniverseContract, { universe: { name: param(q, 'boot') ?? '' }, operatorKey: key || undefined, bootAllowed: allowed }, 120_000);
       return { error: status(0, '', r.revision) };

@@ -20,6 +20,7 @@ import {
 import { aceJsonSchema, appliedRoleJsonSchema, InvalidArgumentError, NotFoundError, textAnnotationJsonSchema } from '@am/model';
 import { z } from 'zod';
 import { answer, route, type RouteSpec } from '../http/route';
+import { bootAllowed } from '../http/bootstrap-token';
 
 /** `user/hpe/bu1/alice` (URL form, no scheme) → `am://user/hpe/bu1/alice`; '' → `am://`. */
 export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
@@ -203,7 +204,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
         if ((query.name === undefined) === (text === undefined)) throw Object.assign(new InvalidArgumentError('send a universe file as the body, or ?name= of a bundled one'), { field: 'body' });
         const operatorKey = typeof req.headers['am-operator-key'] === 'string' ? req.headers['am-operator-key'] : undefined;
         // The bootstrap token (if configured) is not a principal's credential: it only opens boot.
-        const isBootToken = bootstrapToken !== undefined && credential === bootstrapToken;
+        const isBootToken = bootAllowed(bootstrapToken, credential);
         const r = await bus.request(
           loadUniverseContract,
           {
@@ -211,7 +212,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
             universe: query.name !== undefined ? { name: query.name } : { text: text! },
             operatorKey,
             force: query.force ?? false,
-            bootAllowed: bootstrapToken === undefined || isBootToken,
+            bootAllowed: isBootToken,
           },
           120_000,
         );
