@@ -181,9 +181,19 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     expect(exported.nodes.map((n) => n.path)).toContain('am://user/small');
     const roots = ['user', 'workload', 'role'].map((name) => ({ path: `am://${name}` }));
     const file = JSON.stringify({ path: 'am://', children: [...roots, { path: 'am://data', children: [{ path: 'am://data/imported', meta: [{ tag: 'note', data: 'hi' }] }] }] });
-    await expect(bus.request(loadUniverseContract, { credential: ALICE, universe: { text: file } })).rejects.toMatchObject({ code: 'permission-denied' });
+    // Import is for operators (Admin on am://), even of a file that asks for nothing Alice could not do.
+    await expect(bus.request(loadUniverseContract, { credential: ALICE, universe: { text: file } })).rejects.toMatchObject({
+      code: 'permission-denied',
+      message: 'permission denied: importing into the tree needs Admin on am://',
+    });
+    const nothingNew = JSON.stringify({ path: 'am://', children: [...roots, { path: 'am://data' }] });
+    await expect(bus.request(loadUniverseContract, { credential: ALICE, universe: { text: nothingNew } })).rejects.toMatchObject({ code: 'permission-denied' });
+    // An import with nothing to create or annotate writes nothing; the count is of the file, not of the tree.
+    const current = (await bus.request(detailsContract, { credential: OPERATOR, path: 'am://' })).revision;
+    expect(await bus.request(loadUniverseContract, { credential: OPERATOR, universe: { text: nothingNew } })).toEqual({ revision: current, mode: 'import', nodes: 5, warnings: [] });
     const imported = await bus.request(loadUniverseContract, { credential: OPERATOR, universe: { text: file } });
-    expect(imported.mode).toBe('import');
+    expect(imported).toMatchObject({ mode: 'import', nodes: 6 });
+    expect(imported.revision).toBeGreaterThan(current);
     const d = await bus.request(detailsContract, { credential: OPERATOR, path: 'am://data/imported', atLeast: imported.revision });
     expect(d.details.annotations.map((a) => a.data)).toEqual(['hi']);
     expect((await bus.request(detailsContract, { credential: BOB, path: ALICE })).details.path).toBe(ALICE);

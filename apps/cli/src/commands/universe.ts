@@ -27,7 +27,7 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
       .argument('<name|file>', 'bootstrap, new_sample, or a universe JSON file')
       .option('-u, --key <ssh-public-key>', 'an ssh public key line (or a .pub file) to put on am://user/the-operator')
       .option('--force', 'replace the whole existing tree (as your AM_USER/--user)')
-      .option('--import', 'merge the universe into the existing tree, with your permissions')
+      .option('--import', 'merge the universe into the existing tree (for operators: Admin on am://; each change also needs your permissions)')
       .option('--token <bootstrap-token>', 'the deployment\'s bootstrap token, which booting an empty store needs (default: $AM_BOOTSTRAP_TOKEN, else the local stack\'s $AM_DATA_DIR/keys/bootstrap-token)'),
     'am boot bootstrap',
     'am boot new_sample -u "$(cat ~/.ssh/id_ed25519.pub)"',

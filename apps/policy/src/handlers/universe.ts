@@ -9,8 +9,10 @@ import { readUniverse } from '../metadata/universes';
 
 /**
  * Universe boot, import and export. Booting an empty store needs no credential here: the gateway
- * decides who may bootstrap. Replacing a tree (`force`) needs Admin on am://; importing into a live
- * tree is a sequence of ordinary, individually authorized changes applied atomically.
+ * decides who may bootstrap. Replacing a tree (`force`) and importing into a live tree are for
+ * operators (Admin on am://: either rewrites the whole tree and stores it in the event log, so
+ * nobody else may make the store do that); an import is moreover a sequence of ordinary,
+ * individually authorized changes, applied atomically; one with nothing to create or annotate writes nothing.
  */
 export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[] {
   return [
@@ -30,14 +32,19 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       const caller = svc.caller(credential);
       const now = svc.clock();
       const expectations = svc.projection.expectations();
-      if (force) {
-        if (!view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now)) throw new PermissionDeniedError('permission denied: replacing the tree needs Admin on am://');
-      } else {
-        universe = planImport(view.engine, caller, universe, now);
+      if (!view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now)) {
+        throw new PermissionDeniedError(`permission denied: ${force ? 'replacing the tree' : 'importing into the tree'} needs Admin on am://`);
+      }
+      // What the caller sent, not what the tree holds: the count of the whole tree is not theirs to learn.
+      const nodes = universe.nodes.length;
+      if (!force) {
+        const plan = planImport(view.engine, caller, universe, now);
+        if (plan.changes === 0) return { revision: view.revision, mode: 'import' as const, nodes, warnings };
+        universe = plan.universe;
       }
       const { revision } = await svc.store.boot(universe, caller, { kind: 'import', replacing: expectations, onProgress: progress });
       await svc.projection.atLeast(revision).catch(() => undefined);
-      return { revision, mode: 'import' as const, nodes: universe.nodes.length, warnings };
+      return { revision, mode: 'import' as const, nodes, warnings };
     }),
     handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
       const caller = svc.caller(credential);

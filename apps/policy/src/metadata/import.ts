@@ -6,23 +6,27 @@ import { byDepthThenPath } from '@am/store';
  * An import into a live tree, governed by the normal permissions: every node the file adds is a
  * create the caller must be allowed, every annotation an add-or-replace (by unique) the caller must
  * be allowed, decided in order on a scratch copy of the tree. Returns the resulting tree, which the
- * store then swaps in atomically (refused if the tree changed meanwhile).
+ * store then swaps in atomically (refused if the tree changed meanwhile), and how many changes it
+ * took to get there.
  */
-export function planImport(current: AccessEngine, caller: string, universe: Universe, now: number): Universe {
+export function planImport(current: AccessEngine, caller: string, universe: Universe, now: number): { universe: Universe; changes: number } {
   const scratch = AccessEngine.fromUniverse(current.toUniverse());
+  let changes = 0;
   const nodes = [...universe.nodes].sort((a, b) => byDepthThenPath(a.path, b.path));
   for (const node of nodes) {
     if (!scratch.has(node.path)) {
       const directory = !node.annotations.some((a) => LEAF_MARKER_TAGS.has(a.tag));
       scratch.apply(unwrap(scratch.authorize(caller, { kind: 'create-node', path: node.path, directory }, now)));
+      changes++;
     }
     for (const a of node.annotations) {
       if (STRUCTURAL_TAGS.has(a.tag)) continue;
       const annotation = { ...a, version: -1 } as Annotation;
       scratch.apply(unwrap(scratch.authorize(caller, { kind: 'put-annotation', path: node.path, annotation }, now)));
+      changes++;
     }
   }
-  return scratch.toUniverse();
+  return { universe: scratch.toUniverse(), changes };
 }
 
 export const OPERATOR = 'am://user/the-operator';
