@@ -144,7 +144,10 @@ export const extendDelegationContract = contract(
   DelegationReply,
 );
 
-/** Published on `am.events.identity.<kind>` after each commit (never a token). */
+/**
+ * Published on `am.events.identity.<kind>` (never a token): signing-key events after their commit,
+ * `credential-issued` as the credential is handed out (its etcd record follows; see apps/identity).
+ */
 export const IDENTITY_EVENTS_SUBJECT = 'am.events.identity';
 export const IdentityEventKind = z.enum(['signing-key-created', 'signing-key-retired', 'credential-issued']);
 export const IdentityEvent = z.object({
