@@ -22,6 +22,8 @@ import { TestInfra } from '@am/testing';
 import { connect, JSONCodec } from 'nats';
 import { ALICE, BOB, gatewayBus, GOD, OPERATOR, startPolicyIn, type Policy } from './support';
 
+const CHARLIE = 'am://user/hpe/bu1/charlie';
+
 describe('policy handlers over a real NATS and etcd (new_sample booted)', () => {
   let infra: TestInfra;
   let bus: BusClient;
@@ -156,6 +158,38 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     // Whoever can see them sees them.
     const own = await bus.request(historyContract, { credential: ALICE, path, since: created.revision - 1 });
     expect(own.events[1]).toMatchObject({ actor: ALICE, after: { acls: [{ roles: ['am://role/hpe/bu1/bu1-admin'] }] } });
+  });
+
+  it('history of nodes that are gone shows only what the caller could see of them before they went', async () => {
+    const dir = 'am://data/hpe/bu1/gone-dir';
+    const hidden = `${dir}/hidden`;
+    const open = `${dir}/open`;
+    const created = await bus.request(createNodeContract, { credential: GOD, path: dir, directory: true });
+    await bus.request(createNodeContract, { credential: GOD, path: hidden });
+    // Alice (bu1's admin) writes a note on `hidden`, then hides it from all but hpe-special (Charlie).
+    await bus.request(annotateContract, { credential: ALICE, path: hidden, annotation: { tag: 'note', data: 'the secret' } });
+    await bus.request(annotateContract, { credential: ALICE, path: hidden, annotation: { tag: 'ace', op: 'VIEW', acls: [{ roles: ['am://role/hpe/bu1/hpe-special'] }] } as never, force: true });
+    await bus.request(createNodeContract, { credential: GOD, path: open });
+    await bus.request(annotateContract, { credential: ALICE, path: open, annotation: { tag: 'note', data: 'nothing to hide' } });
+    const deleted = await bus.request(deleteNodeContract, { credential: ALICE, path: dir, recursive: true });
+
+    const asAlice = await bus.request(historyContract, { credential: ALICE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1, atLeast: deleted.revision });
+    expect(asAlice.events.map((e) => [e.kind, e.path])).toEqual([
+      ['create-node', dir],
+      ['create-node', open],
+      ['put-annotation', open],
+      ['delete-node', dir],
+    ]);
+    expect(asAlice.events[3].removed?.sort()).toEqual([dir, open].sort());
+    expect(JSON.stringify(asAlice.events)).not.toContain('hidden');
+    expect(JSON.stringify(asAlice.events)).not.toContain('the secret');
+
+    const asCharlie = await bus.request(historyContract, { credential: CHARLIE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1 });
+    expect(asCharlie.events.map((e) => e.path)).toEqual([dir, hidden, hidden, hidden, open, open, dir]);
+    expect(asCharlie.events[6].removed?.sort()).toEqual([dir, hidden, open].sort());
+    // A limit counts what is shown.
+    const last = await bus.request(historyContract, { credential: ALICE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1, limit: 2 });
+    expect(last.events.map((e) => e.kind)).toEqual(['put-annotation', 'delete-node']);
   });
 
   it('time travel: details and check as of a past revision match the state then', async () => {
