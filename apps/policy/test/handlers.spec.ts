@@ -190,6 +190,21 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     // A limit counts what is shown.
     const last = await bus.request(historyContract, { credential: ALICE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1, limit: 2 });
     expect(last.events.map((e) => e.kind)).toEqual(['put-annotation', 'delete-node']);
+
+    // A node made again at the same path does not open the old one's history.
+    await bus.request(createNodeContract, { credential: ALICE, path: dir, directory: true });
+    const again = await bus.request(createNodeContract, { credential: ALICE, path: hidden });
+    const anew = await bus.request(historyContract, { credential: ALICE, path: hidden, since: created.revision - 1, atLeast: again.revision });
+    expect(anew.events.map((e) => [e.kind, e.seq])).toEqual([['create-node', again.revision]]);
+    expect(JSON.stringify(anew.events)).not.toContain('the secret');
+  });
+
+  it('history shows the size of a booted or imported tree only to operators', async () => {
+    const [boot] = (await bus.request(historyContract, { credential: OPERATOR, path: 'am://' })).events.filter((e) => e.kind === 'boot');
+    expect(boot.nodes).toBeGreaterThan(50);
+    const [seen] = (await bus.request(historyContract, { credential: BOB, path: 'am://' })).events.filter((e) => e.kind === 'boot');
+    expect(seen).toMatchObject({ kind: 'boot', seq: boot.seq });
+    expect(seen.nodes).toBeUndefined();
   });
 
   it('time travel: details and check as of a past revision match the state then', async () => {

@@ -1,47 +1,76 @@
-import { isAncestorOrSelf, Op } from '@am/model';
+import { Op, parentPath, ROOT_PATH } from '@am/model';
 import type { MetaEvent } from '@am/store';
 import type { MetadataService } from '../metadata/metadata-service';
 
-/**
- * What a caller could see of nodes that are gone, judged on the tree as it was just before they
- * were removed (the tree of today no longer has their ACEs, and a parent the caller sees says
- * nothing about a child its own VIEW ACE hid). History shows the events of a gone node, and the
- * paths a recursive delete removed, only if the caller could see them then. Past trees are
- * rebuilt from the event log on first need (MetaHistory keeps a few).
- */
-export class PastVisibility {
-  private all?: Promise<readonly MetaEvent[]>;
-  /** One past tree per revision asked about, for the whole query. */
-  private readonly trees = new Map<number, ReturnType<MetadataService['viewAt']>>();
-
-  constructor(
-    private readonly svc: MetadataService,
-    private readonly caller: string,
-    private readonly now: number,
-  ) {}
-
-  /** Whether the caller could see the gone node `e` is about, just before it was removed. */
-  async couldSeeBeforeRemoval(e: MetaEvent): Promise<boolean> {
-    const removal = (await this.events()).find((d) => d.kind === 'delete-node' && d.seq >= e.seq && (isAncestorOrSelf(d.path, e.path) || d.removed?.includes(e.path)));
-    if (!removal) return false; // gone without a trace of how: show nothing
-    return this.visibleAt(removal.seq - 1, e.path);
-  }
-
+/** What history may show of events whose node was removed since (see pastVisibility). */
+export interface PastJudgement {
+  /** False when the event's node was removed later and the caller could not see it just before. */
+  shown(e: MetaEvent): boolean;
   /** The paths a delete removed that the caller could see just before. */
-  async visibleRemoved(e: MetaEvent): Promise<string[]> {
-    const removed: string[] = [];
-    for (const path of e.removed ?? []) if (await this.visibleAt(e.seq - 1, path)) removed.push(path);
-    return removed;
-  }
+  removed(e: MetaEvent): string[];
+}
 
-  private async visibleAt(revision: number, path: string): Promise<boolean> {
-    let tree = this.trees.get(revision);
-    if (!tree) this.trees.set(revision, (tree = this.svc.viewAt({ revision })));
-    const past = await tree;
-    return past.engine.has(path) && past.engine.check(this.caller, path, [Op.VIEW], this.now).ok;
+/**
+ * Judges `events` on the tree as it was just before their node was removed: by a delete of it or
+ * of an ancestor, or by a boot/import that replaced the tree. Today's tree no longer has a
+ * removed node's ACEs (and a node of the same path may exist again), and a parent the caller sees
+ * says nothing about a child its own VIEW ACE hid. All the past trees needed come from one replay
+ * of the event log (MetaHistory.beforeEvents).
+ */
+export async function pastVisibility(svc: MetadataService, caller: string, now: number, events: readonly MetaEvent[]): Promise<PastJudgement> {
+  const log = await svc.store.events();
+  const removals = removalIndex(log);
+  const needed = new Map<number, Set<string>>();
+  const ask = (seq: number, path: string) => {
+    let paths = needed.get(seq);
+    if (!paths) needed.set(seq, (paths = new Set()));
+    paths.add(path);
+  };
+  const removalOf = new Map<MetaEvent, number>();
+  for (const e of events) {
+    if (e.path === ROOT_PATH) continue;
+    const seq = removals.firstAfter(e);
+    if (seq !== undefined) {
+      removalOf.set(e, seq);
+      ask(seq, e.path);
+    }
+    for (const path of e.removed ?? []) ask(e.seq, path);
   }
+  const visible = new Set<string>();
+  await svc.history.beforeEvents(log, new Set(needed.keys()), (tree, d) => {
+    for (const path of needed.get(d.seq)!) {
+      if (tree.has(path) && tree.check(caller, path, [Op.VIEW], now).ok) visible.add(`${d.seq} ${path}`);
+    }
+  });
+  return {
+    shown: (e) => !removalOf.has(e) || visible.has(`${removalOf.get(e)} ${e.path}`),
+    removed: (e) => (e.removed ?? []).filter((path) => visible.has(`${e.seq} ${path}`)),
+  };
+}
 
-  private events(): Promise<readonly MetaEvent[]> {
-    return (this.all ??= this.svc.store.events());
+/** For each path, the seqs of the events that removed it; and the boot/imports, which remove everything. */
+function removalIndex(log: readonly MetaEvent[]) {
+  const byPath = new Map<string, number[]>();
+  const resets: number[] = [];
+  for (const d of log) {
+    if (d.kind === 'boot' || d.kind === 'import') resets.push(d.seq);
+    if (d.kind !== 'delete-node') continue;
+    for (const path of new Set([d.path, ...(d.removed ?? [])])) {
+      let seqs = byPath.get(path);
+      if (!seqs) byPath.set(path, (seqs = []));
+      seqs.push(d.seq);
+    }
   }
+  const firstAtOrAfter = (seqs: readonly number[] | undefined, seq: number) => seqs?.find((s) => s >= seq);
+  return {
+    /** The first event at or after `e` that removed its node (itself, for a delete), if any. */
+    firstAfter(e: MetaEvent): number | undefined {
+      let first = resets.find((s) => s > e.seq);
+      for (let path = e.path; ; path = parentPath(path)) {
+        const s = firstAtOrAfter(byPath.get(path), e.seq);
+        if (s !== undefined && (first === undefined || s < first)) first = s;
+        if (path === ROOT_PATH) return first;
+      }
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { unwrap } from '@am/engine';
 import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
 import type { MetaEvent, PointInTime } from '@am/store';
 import type { MetadataService, View } from '../metadata/metadata-service';
-import { PastVisibility } from './past-visibility';
+import { pastVisibility } from './past-visibility';
 
 /** Activity windows are judged at the instant asked about when travelling in time by date. */
 const instant = (svc: MetadataService, asOf?: PointInTime) => (asOf?.time !== undefined ? Date.parse(asOf.time) : svc.clock());
@@ -49,18 +49,17 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       unwrap(view.engine.check(caller, target, [Op.VIEW], svc.clock()));
       const events = await svc.store.events({ path: target, subtree, after: since });
       const now = svc.clock();
-      const past = new PastVisibility(svc, caller, now);
-      // Newest first, until `limit` are shown: a gone node may need the tree of its time.
-      const shown: MetaEvent[] = [];
-      for (let i = events.length - 1; i >= 0 && shown.length < limit; i--) {
-        const e = events[i];
-        if (e.path !== ROOT_PATH && !canSeeEventPath(view, caller, e, now)) continue;
-        if (e.path !== ROOT_PATH && !view.engine.has(e.path) && !(await past.couldSeeBeforeRemoval(e))) continue;
-        shown.push(e.removed ? { ...e, removed: await past.visibleRemoved(e) } : e);
-      }
+      const candidates = events.filter((e) => e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now));
+      const past = await pastVisibility(svc, caller, now, candidates);
+      const shown = candidates.filter((e) => past.shown(e)).slice(-limit);
       const role = unwrap(view.engine.roleRedactor(caller, now));
       const actor = (principal: string) => (view.engine.check(caller, principal, [Op.VIEW], now).ok ? principal : REDACTED_PRINCIPAL);
-      return { revision: view.revision, events: shown.reverse().map((e) => eventView(e, role, actor)) };
+      // The size of a booted or imported tree is the operators' to know (Admin on am://).
+      const operator = view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now);
+      return {
+        revision: view.revision,
+        events: shown.map((e) => eventView({ ...e, ...(e.removed ? { removed: past.removed(e) } : {}), ...(operator ? {} : { nodes: undefined }) }, role, actor)),
+      };
     }),
   ];
 }
@@ -75,8 +74,8 @@ function ownCheck(view: View, caller: string, target: string, ops: ReturnType<ty
 
 /**
  * History must not reveal what the caller cannot see: an event is shown when its node is visible
- * now or, for a node that is gone, when its nearest surviving ancestor is — and the caller could
- * see the node itself before it was removed (PastVisibility).
+ * now or, for a node that is gone, when its nearest surviving ancestor is — and, if its node was
+ * removed since, the caller could see it just before (pastVisibility).
  */
 function canSeeEventPath(view: View, caller: string, e: MetaEvent, now: number): boolean {
   let path = e.path;

@@ -45,6 +45,11 @@ export class MetadataService {
     this.clock = deps.clock ?? Date.now;
   }
 
+  /** The tree's past, rebuilt from the event log. */
+  get history(): MetaHistory {
+    return this.deps.history;
+  }
+
   get store(): MetaStore {
     return this.deps.projection.store;
   }

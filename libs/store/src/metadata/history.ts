@@ -69,11 +69,45 @@ export class MetaHistory {
 
   /** Replays a prefix of the history: from its last boot/import (or an empty tree) onwards. */
   async replay(events: readonly MetaEvent[]): Promise<AccessEngine> {
-    let start = events.length;
-    while (start > 0 && events[start - 1].kind !== 'boot' && events[start - 1].kind !== 'import') start--;
-    const base = start > 0 ? await this.store.bootedUniverse(events[start - 1]) : { nodes: [] };
-    const engine = AccessEngine.fromUniverse(base);
-    for (const e of events.slice(start)) replayEvent(engine, e);
+    const start = lastReset(events, events.length);
+    const engine = await this.treeOf(events[start]);
+    for (const e of events.slice(start + 1)) replayEvent(engine, e);
     return engine;
   }
+
+  /**
+   * Many questions about the past in one replay: calls `look(tree, e)` for each event `e` of
+   * `events` (the whole log, in order) whose seq is in `seqs`, on the tree just before `e` was
+   * applied. One pass from the last boot/import before the earliest of them, whatever their number.
+   */
+  async beforeEvents(events: readonly MetaEvent[], seqs: ReadonlySet<number>, look: (tree: AccessEngine, e: MetaEvent) => void): Promise<void> {
+    if (seqs.size === 0) return;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const seq of seqs) [first, last] = [Math.min(first, seq), Math.max(last, seq)];
+    const from = events.findIndex((e) => e.seq >= first);
+    if (from < 0) return;
+    const start = lastReset(events, from);
+    let tree = await this.treeOf(events[start]);
+    for (let i = start + 1; i < events.length && events[i].seq <= last; i++) {
+      const e = events[i];
+      if (seqs.has(e.seq)) look(tree, e);
+      if (isReset(e)) tree = await this.treeOf(e);
+      else replayEvent(tree, e);
+    }
+  }
+
+  /** The tree a boot/import loaded, or the empty tree before the first. */
+  private async treeOf(reset: MetaEvent | undefined): Promise<AccessEngine> {
+    return AccessEngine.fromUniverse(reset ? await this.store.bootedUniverse(reset) : { nodes: [] });
+  }
+}
+
+const isReset = (e: MetaEvent) => e.kind === 'boot' || e.kind === 'import';
+
+/** The index of the last boot/import before `before` (-1: none, the tree starts empty). */
+function lastReset(events: readonly MetaEvent[], before: number): number {
+  let i = before - 1;
+  while (i >= 0 && !isReset(events[i])) i--;
+  return i;
 }
