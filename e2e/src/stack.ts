@@ -20,6 +20,8 @@ export interface TestStack {
 export interface StackOptions {
   /** What the policy service boots into the empty store (default new_sample; `none` leaves it empty). */
   bootUniverse?: string;
+  /** `false`: the gateway has no AM_BOOTSTRAP_TOKEN (boot over REST refused). */
+  bootstrapToken?: false;
 }
 
 /** The whole system in this process: real etcd and NATS, the three backends, then the gateway. */
@@ -33,7 +35,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki')))),
     ];
     const bootstrapToken = randomBytes(18).toString('base64url');
-    const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway', { AM_BOOTSTRAP_TOKEN: bootstrapToken }))));
+    const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway', options.bootstrapToken === false ? {} : { AM_BOOTSTRAP_TOKEN: bootstrapToken }))));
     const metricsUrls = [...started, gateway].map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`);
     return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, bootstrapToken, stop: () => infra.stop() };
   } catch (err) {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram, runCli } from './program';
+import { localStackToken } from './commands/universe';
 
 interface Seen {
   method: string;
@@ -263,6 +264,10 @@ describe('am verbs against a stand-in gateway', () => {
     expect(await sent(['boot', 'bootstrap'], { AM_DATA_DIR: dir })).toBe('Bearer from-the-stack-data-dir');
     expect(await sent(['boot', 'bootstrap'], { AM_DATA_DIR: dir, AM_BOOTSTRAP_TOKEN: 'from-env' })).toBe('Bearer from-env');
     expect(await sent(['boot', 'bootstrap', '--token', 'from-flag'], { AM_DATA_DIR: dir, AM_BOOTSTRAP_TOKEN: 'from-env' })).toBe('Bearer from-flag');
+    // The local stack's token goes to a gateway on this host only.
+    for (const host of ['127.0.0.1', 'localhost', '[::1]']) expect(await localStackToken({ AM_DATA_DIR: dir }, `http://${host}:8080`)).toBe('from-the-stack-data-dir');
+    expect(await localStackToken({ AM_DATA_DIR: dir }, 'https://gateway.example')).toBeUndefined();
+    expect(await localStackToken({ AM_DATA_DIR: dir }, 'http://127.0.0.1.example.com:8080')).toBeUndefined();
 
     reply = () => ({ status: 401, type: 'application/problem+json', body: { detail: 'boot is disabled on this endpoint' } });
     expect((await am(['boot', 'bootstrap'], { AM_DATA_DIR: join(dir, 'nowhere') })).err).toBe(

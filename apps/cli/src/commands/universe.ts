@@ -9,8 +9,12 @@ import { treePath } from '../paths';
 
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
-/** The bootstrap token the local stack (`npm run up`) keeps in its data directory, if this host has one. */
-async function localStackToken(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/**
+ * The bootstrap token the local stack (`npm run up`) keeps in its data directory, if this host has
+ * one — offered only to a gateway on this host, never to one elsewhere.
+ */
+export async function localStackToken(env: NodeJS.ProcessEnv, gatewayUrl: string): Promise<string | undefined> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(gatewayUrl).hostname)) return undefined;
   const file = join(env.AM_DATA_DIR || '.am', 'keys', 'bootstrap-token');
   const token = isFile(file) ? (await readFile(file, 'utf8')).trim() : '';
   return token || undefined;
@@ -48,7 +52,7 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
     // A plain boot sends no credential: the gateway then refuses a store that holds data instead
     // of importing into it (what the reference's boot does). Replacing or merging is on purpose.
     const replacing = o.force || o.import;
-    const token = o.token ?? c.io.env.AM_BOOTSTRAP_TOKEN ?? (await localStackToken(c.io.env));
+    const token = o.token ?? c.io.env.AM_BOOTSTRAP_TOKEN ?? (await localStackToken(c.io.env, (await c.target()).baseUrl));
     const gw = await c.gateway(!!replacing);
     if (!replacing && token) headers.authorization = `Bearer ${token}`;
     const force = o.force ? 'true' : undefined;

@@ -193,7 +193,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
     route({
       method: 'POST',
       url: '/v1/universe',
-      summary: 'Boot a universe into the empty store (Authorization: Bearer <bootstrap token>), replace the tree (force, Admin on am://), or import into it (normal permissions)',
+      summary: 'Boot a universe into the empty store (Authorization: Bearer <bootstrap token>), replace the tree (force), or import into it (both need Admin on am://; an import\'s changes also the normal permissions)',
       tag: 'universe',
       query: z.strictObject({ name: z.string().max(64).optional(), force: Bool.optional() }),
       response: z.object({ mode: z.enum(['boot', 'import']), nodes: z.number().int(), revision: Revision, warnings: z.array(z.string()) }),

@@ -163,7 +163,7 @@ export const historyContract = contract(
 
 // ---- universes ----------------------------------------------------------------------------------
 
-/** Boot (empty store; `force` replaces a tree) or import (normal permissions) of a universe file's text. */
+/** Boot (empty store), replace (`force`) or import a universe; the last two need Admin on am:// (an import's changes also the normal permissions). */
 export const loadUniverseContract = contract(
   'am.policy.universe.load',
   z.strictObject({
@@ -173,7 +173,7 @@ export const loadUniverseContract = contract(
     /** The ssh public key to put on am://user/the-operator (compat /bootstrap). */
     operatorKey: z.string().max(16_384).optional(),
     force: z.boolean().default(false),
-    /** Whether the front door lets this request boot an empty store (no bootstrap token configured, or it was given). */
+    /** Whether the front door lets this request boot an empty store (it presented the deployment's bootstrap token). */
     bootAllowed: z.boolean().default(false),
   }),
   z.strictObject({ revision: Revision, mode: z.enum(['boot', 'import']), nodes: z.number().int(), warnings: z.array(z.string()) }),
