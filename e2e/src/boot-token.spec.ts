@@ -8,7 +8,8 @@ describe('boot over REST on a gateway without a bootstrap token (universe-format
   afterAll(() => stack?.stop());
 
   it('refuses it on both routes, with any token or none, and the store stays empty', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${stack.bootstrapToken}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${stack.bootstrapToken}` }];
+    for (const headers of attempts) {
       const v1 = await fetch(`${stack.gatewayUrl}/v1/universe?name=bootstrap`, { method: 'POST', headers });
       expect(v1.status).toBe(401);
       expect(((await v1.json()) as { detail: string }).detail).toBe('boot is disabled on this endpoint');
