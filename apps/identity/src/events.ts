@@ -136,9 +136,7 @@ export class CredentialEventLog {
   record(event: IdentityEvent): void {
     this.admit();
     this.backlog.add(event, performance.now());
-    if (this.failures > 0) return; // the retry timer writes it
-    if (this.backlog.size >= MAX_BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
+    this.schedule();
   }
 
   /** Resolves once every event handed over so far is committed (while etcd is away: once it is back). */
@@ -151,9 +149,7 @@ export class CredentialEventLog {
   /** Refuses new issues and writes what is left, waiting at most `timeoutMs`; resolves to the events left unrecorded. */
   async close(timeoutMs = 5000): Promise<number> {
     this.closed = true;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.flushed(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    await withDeadline(this.flushed(), timeoutMs, () => new Error('close: etcd too slow')).catch(() => undefined);
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -165,6 +161,16 @@ export class CredentialEventLog {
     let oldest = this.backlog.oldest() ?? Infinity;
     for (const b of this.writing) oldest = Math.min(oldest, b.times[0]);
     return oldest;
+  }
+
+  /**
+   * When the backlog is written: at once when a record is full (or the log is closing), else when
+   * the gathering window ends. After a failure, the retry timer does it.
+   */
+  private schedule(): void {
+    if (this.stopped || this.failures > 0 || this.backlog.size === 0) return;
+    if (this.backlog.size >= MAX_BATCH || this.closed) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
   }
 
   private flush(): void {
@@ -184,8 +190,7 @@ export class CredentialEventLog {
     this.writing.delete(batch);
     this.failures = 0;
     if (this.stopped) return;
-    if (this.backlog.size >= MAX_BATCH || (this.closed && this.backlog.size)) this.flush();
-    else if (this.backlog.size) this.timer ??= setTimeout(() => this.flush(), this.gatherMs);
+    this.schedule();
     if (this.unrecorded === 0) this.idle.splice(0).forEach((resolve) => resolve());
   }
 
