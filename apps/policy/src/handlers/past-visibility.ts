@@ -1,6 +1,5 @@
 import { Op, parentPath, ROOT_PATH } from '@am/model';
-import type { MetaEvent } from '@am/store';
-import type { MetadataService } from '../metadata/metadata-service';
+import type { MetaEvent, MetaHistory } from '@am/store';
 
 /** What history may show of events whose node was removed since (see pastVisibility). */
 export interface PastJudgement {
@@ -11,14 +10,13 @@ export interface PastJudgement {
 }
 
 /**
- * Judges `events` on the tree as it was just before their node was removed: by a delete of it or
- * of an ancestor, or by a boot/import that replaced the tree. Today's tree no longer has a
- * removed node's ACEs (and a node of the same path may exist again), and a parent the caller sees
- * says nothing about a child its own VIEW ACE hid. All the past trees needed come from one replay
- * of the event log (MetaHistory.beforeEvents).
+ * Judges `events` (taken from `log`, the whole event log in order) on the tree as it was just
+ * before their node was removed: by a delete of it or of an ancestor, or by a boot/import that
+ * replaced the tree. Today's tree no longer has a removed node's ACEs (and a node of the same path
+ * may exist again), and a parent the caller sees says nothing about a child its own VIEW ACE hid.
+ * All the past trees needed come from one replay of `log` (MetaHistory.beforeEvents).
  */
-export async function pastVisibility(svc: MetadataService, caller: string, now: number, events: readonly MetaEvent[]): Promise<PastJudgement> {
-  const log = await svc.store.events();
+export async function pastVisibility(history: MetaHistory, log: readonly MetaEvent[], caller: string, now: number, events: readonly MetaEvent[]): Promise<PastJudgement> {
   const removals = removalIndex(log);
   const needed = new Map<number, Set<string>>();
   const ask = (seq: number, path: string) => {
@@ -37,7 +35,7 @@ export async function pastVisibility(svc: MetadataService, caller: string, now: 
     for (const path of e.removed ?? []) ask(e.seq, path);
   }
   const visible = new Set<string>();
-  await svc.history.beforeEvents(log, new Set(needed.keys()), (tree, d) => {
+  await history.beforeEvents(log, new Set(needed.keys()), (tree, d) => {
     for (const path of needed.get(d.seq)!) {
       if (tree.has(path) && tree.check(caller, path, [Op.VIEW], now).ok) visible.add(`${d.seq} ${path}`);
     }

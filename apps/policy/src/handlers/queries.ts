@@ -1,7 +1,7 @@
 import { checkContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
 import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
-import type { MetaEvent, PointInTime } from '@am/store';
+import { eventMatches, type MetaEvent, type PointInTime } from '@am/store';
 import type { MetadataService, View } from '../metadata/metadata-service';
 import { pastVisibility } from './past-visibility';
 
@@ -47,10 +47,11 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const view = await svc.view(atLeast);
       const target = parsePath(path);
       unwrap(view.engine.check(caller, target, [Op.VIEW], svc.clock()));
-      const events = await svc.store.events({ path: target, subtree, after: since });
+      // The whole log once: the events asked for, and what past visibility needs to judge them.
+      const log = await svc.store.events();
       const now = svc.clock();
-      const candidates = events.filter((e) => e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now));
-      const past = await pastVisibility(svc, caller, now, candidates);
+      const candidates = log.filter((e) => eventMatches(e, { path: target, subtree, after: since }) && (e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now)));
+      const past = await pastVisibility(svc.history, log, caller, now, candidates);
       const shown = candidates.filter((e) => past.shown(e)).slice(-limit);
       const role = unwrap(view.engine.roleRedactor(caller, now));
       const actor = (principal: string) => (view.engine.check(caller, principal, [Op.VIEW], now).ok ? principal : REDACTED_PRINCIPAL);

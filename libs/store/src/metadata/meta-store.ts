@@ -60,6 +60,18 @@ const newId = () => `${Date.now().toString().padStart(13, '0')}-${randomBytes(6)
  * The metadata tree in etcd, event-sourced: every change writes an immutable event and the state it
  * describes in one transaction, guarded by compares on exactly the keys the decision relied on.
  */
+/** Which events a history query asks for: on `path` (or its subtree) and after `after`; boots and imports always. */
+export interface EventFilter {
+  path?: string;
+  subtree?: boolean;
+  after?: number;
+}
+
+export function eventMatches(event: MetaEvent, filter: EventFilter): boolean {
+  if (filter.after !== undefined && event.seq <= filter.after) return false;
+  return !filter.path || event.path === filter.path || (!!filter.subtree && isAncestorOrSelf(filter.path, event.path)) || event.kind === 'boot' || event.kind === 'import';
+}
+
 export class MetaStore {
   readonly layout: MetaLayout;
   private readonly chunkSize: number;
@@ -224,14 +236,12 @@ export class MetaStore {
   }
 
   /** Events in commit order, optionally only those on a path or its subtree and after a sequence number. */
-  async events(filter: { path?: string; subtree?: boolean; after?: number; limit?: number } = {}): Promise<MetaEvent[]> {
+  async events(filter: EventFilter & { limit?: number } = {}): Promise<MetaEvent[]> {
     const head = await this.guard(this.etcd.get(this.layout.current).exec());
     const out: MetaEvent[] = [];
     for await (const kv of this.scan(this.layout.events, Number(head.header!.revision))) {
       const event = { ...(JSON.parse(kv.value) as StoredEvent), seq: kv.modRevision };
-      if (filter.after !== undefined && event.seq <= filter.after) continue;
-      if (filter.path && !(event.path === filter.path || (filter.subtree && isAncestorOrSelf(filter.path, event.path)) || event.kind === 'boot' || event.kind === 'import')) continue;
-      out.push(event);
+      if (eventMatches(event, filter)) out.push(event);
     }
     out.sort((a, b) => a.seq - b.seq);
     return filter.limit ? out.slice(-filter.limit) : out;
