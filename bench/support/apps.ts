@@ -5,9 +5,9 @@ import type { LoadResult } from './load';
 
 /**
  * One of the built services as its own process against `infra`, with the stack's node flags,
- * logging (at warn) into infra's directory. `AM_BENCH_CPU_PROF=identity,policy` runs those services with --cpu-prof: a
- * .cpuprofile per process in AM_BENCH_CPU_PROF_DIR (default the OS temporary directory) when
- * the bench stops them. For looking into a run: AM_BENCH_NODE_FLAGS are passed to every service's
+ * logging (at warn) into infra's directory. `AM_BENCH_CPU_PROF=identity,policy` runs those
+ * services with --cpu-prof: a .cpuprofile per process in AM_BENCH_CPU_PROF_DIR (default the OS
+ * temporary directory) when the bench stops them. For looking into a run: AM_BENCH_NODE_FLAGS are passed to every service's
  * node (e.g. "--trace-gc"), and AM_BENCH_LOG_DIR keeps the service logs there, since infra's
  * directory is removed at the end.
  */

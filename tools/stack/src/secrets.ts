@@ -4,9 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const SERVICES = ['gateway', 'policy', 'identity', 'pki'] as const;
-/** In <data dir>/keys; `am boot` looks for it there (apps/cli). */
-export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
 export type StackService = (typeof SERVICES)[number];
+/** In <data dir>/keys; `am boot` looks for it there (apps/cli). */
+const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
 
 export interface StackSecrets {
   /** By NATS user: one per service and one per identity plugin (AM_NATS_PLUGIN_USERS). */

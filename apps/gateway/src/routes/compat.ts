@@ -27,7 +27,7 @@ export interface CompatDeps {
   bus: BusClient;
   /** Refuses a caller's JWT that cannot be good before any service is asked. */
   edge?: EdgeCredentialCheck;
-  /** compat /bootstrap is open when no token is configured; else it needs `Authorization: <token>`. */
+  /** compat /bootstrap needs `Authorization: <token>`; without a token configured it is refused. */
   bootstrapToken?: string;
 }
 

@@ -49,7 +49,7 @@ const NodeView = NodeDetailsView.extend({ children: z.array(z.string()), revisio
 
 export interface V1Deps {
   bus: BusClient;
-  /** When set, booting an empty store needs `Authorization: Bearer <this token>`. */
+  /** Booting an empty store needs `Authorization: Bearer <this token>`; unset, it is refused. */
   bootstrapToken?: string;
 }
 
