@@ -2,9 +2,9 @@
 // credential it got from the ssh endpoint) keeps 64 vouch requests in flight against the identity
 // service, which has policy decide (View + VOUCHFOR), signs an ES256 credential and answers; the
 // audit record of the issue goes to etcd behind the answer (gathered per 10 ms). Policy and
-// identity run as their own processes (dist/), as in the stack; etcd and NATS are real. Then: one vouch at a time, each hop alone, and an open
-// loop at a fixed offered rate (latency at a load, not queueing behind 63 others). The last stdout
-// line is the JSON summary.
+// identity run as their own processes (dist/), as in the stack; etcd and NATS are real. Then: one
+// vouch at a time, each hop alone, and an open loop at a fixed offered rate (latency at a load, not
+// queueing behind 63 others). The last stdout line is the JSON summary.
 import { annotateContract, authorizeVouchContract, jwksContract } from '@am/bus';
 import { fetchSshCredential, IdentityPlugin } from '@am/plugin-sdk';
 import { connectBus, type BusConnection } from '@am/runtime';
