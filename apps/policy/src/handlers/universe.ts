@@ -12,7 +12,8 @@ import { readUniverse } from '../metadata/universes';
  * decides who may bootstrap. Replacing a tree (`force`) and importing into a live tree are for
  * operators (Admin on am://: either rewrites the whole tree and stores it in the event log, so
  * nobody else may make the store do that); an import is moreover a sequence of ordinary,
- * individually authorized changes, applied atomically; one with nothing to create or annotate writes nothing.
+ * individually authorized changes, applied atomically, and one with nothing to create or annotate
+ * writes nothing.
  */
 export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[] {
   return [
