@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ISSUED_AT_SKEW_SEC } from './claims';
 import { MAX_CREDENTIAL_CHARS } from './token-syntax';
 import { VerifiedCredential, VerifyCredentialOptions, checkKind, verifyCredential } from './verify';
@@ -49,7 +49,8 @@ export class CachingCredentialVerifier {
   verify(token: string, options: VerifyCredentialOptions): VerifiedCredential {
     // Oversized input is refused by verifyCredential without being hashed first.
     if (typeof token !== 'string' || token.length > MAX_CREDENTIAL_CHARS) return verifyCredential(token, options);
-    const id = createHash('sha256').update(token.trim()).digest('base64');
+    // One-shot: no Hash object (each is a native handle the next scavenge has to process).
+    const id = hash('sha256', token.trim(), 'base64');
     const hit = this.entries.get(id);
     if (hit) {
       if (isStillValid(hit.verified, options)) {
