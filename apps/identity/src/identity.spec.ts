@@ -1,5 +1,6 @@
 import {
   annotateContract,
+  authorizeVouchContract,
   createDelegationContract,
   datasetCredentialContract,
   extendDelegationContract,
@@ -176,6 +177,28 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       await expect(client.bus.request(vouchContract, { credential: bobCredential, principal: 'am://user/yoyodyne/alice' })).rejects.toBeInstanceOf(PermissionDeniedError);
       await expect(client.bus.request(vouchContract, { credential: pluginCredential, principal: 'am://user/hpe/bu1/alice' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(client.bus.request(vouchContract, { credential: 'am://user/hpe/bu1/alice', principal: 'am://user/yoyodyne/bob' })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('decides vouches that arrive together one by one, in batched requests to policy', async () => {
+      const batches: string[] = [];
+      const nc = await connect({ servers: infra.nats.url, user: 'policy', pass: infra.env('policy').AM_NATS_PASSWORD });
+      nc.subscribe(authorizeVouchContract.batchSubject, { callback: (_e, m) => batches.push(m.subject) });
+      await nc.flush();
+      const cases = [
+        { credential: pluginCredential, principal: 'am://user/yoyodyne/bob', expect: 'am://user/yoyodyne/bob' },
+        { credential: bobCredential, principal: 'am://user/yoyodyne/alice', expect: PermissionDeniedError },
+        { credential: pluginCredential, principal: 'am://user/hpe/bu1/alice', expect: NotFoundError },
+      ];
+      // Sent in one go, they reach identity together (in one read, almost always: hence ten rounds).
+      const all = Array.from({ length: 10 }, () => cases).flat();
+      const outcomes = await Promise.allSettled(all.map((c) => client.bus.request(vouchContract, { credential: c.credential, principal: c.principal })));
+      outcomes.forEach((o, i) => {
+        const { expect: expected } = all[i];
+        if (typeof expected === 'string') expect(o).toMatchObject({ status: 'fulfilled', value: { principal: expected } });
+        else expect((o as PromiseRejectedResult).reason).toBeInstanceOf(expected);
+      });
+      await waitFor('a batch seen on its way to policy', () => batches.length > 0, 5000, 10);
+      await nc.close();
     });
 
     it('publishes the signing keys as the compat map and as JWKS', async () => {

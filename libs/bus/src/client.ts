@@ -110,12 +110,7 @@ export class BusClient {
       throw new BusUnavailableError(c.subject, describe(err));
     }
     if (packet.err !== undefined && packet.err !== null) throw new BusContractError(c.subject, 'the handler failed outside its envelope');
-    const envelope = anyEnvelope.safeParse(packet.response);
-    if (!envelope.success) throw new BusContractError(c.subject, describeIssues(envelope.error));
-    const value = unwrapEnvelope(envelope.data as Envelope<unknown>);
-    const parsed = c.reply.safeParse(value);
-    if (!parsed.success) throw new BusContractError(c.subject, describeIssues(parsed.error));
-    return parsed.data as ReplyOf<C>;
+    return openEnvelope(c, packet.response);
   }
 
   /** Publishes a domain event in the Nest event format (`{pattern, data}`); nobody answers. */
@@ -126,11 +121,20 @@ export class BusClient {
   }
 }
 
+/** The reply inside an answer's envelope, checked against the contract; a typed error is rethrown as its AmError. */
+export function openEnvelope<C extends Contract<z.ZodType, z.ZodType>>(c: C, response: unknown): ReplyOf<C> {
+  const envelope = anyEnvelope.safeParse(response);
+  if (!envelope.success) throw new BusContractError(c.subject, describeIssues(envelope.error));
+  const parsed = c.reply.safeParse(unwrapEnvelope(envelope.data as Envelope<unknown>));
+  if (!parsed.success) throw new BusContractError(c.subject, describeIssues(parsed.error));
+  return parsed.data as ReplyOf<C>;
+}
+
 /**
  * The request as the contract defines it. What fails here came from the caller (an HTTP body, a
  * bearer token): a credential out of shape is unauthenticated, anything else an invalid argument.
  */
-function checkedRequest<C extends Contract<z.ZodType, z.ZodType>>(c: C, payload: RequestOf<C>): unknown {
+export function checkedRequest<C extends Contract<z.ZodType, z.ZodType>>(c: C, payload: RequestOf<C>): unknown {
   const parsed = c.request.safeParse(payload);
   if (parsed.success) return parsed.data;
   if (parsed.error.issues.some((i) => i.path[0] === 'credential')) throw new UnauthenticatedError('invalid credential');

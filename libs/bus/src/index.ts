@@ -1,4 +1,5 @@
 export * from './contracts';
 export * from './client';
 export * from './envelope';
+export * from './batch';
 export * from './transport';

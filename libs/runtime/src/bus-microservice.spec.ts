@@ -1,7 +1,7 @@
-import { BusClient, contract, handler, natsConnectionOptions } from '@am/bus';
-import { InternalError, NotFoundError } from '@am/model';
-import { TestInfra } from '@am/testing';
-import { connect, type NatsConnection } from 'nats';
+import { batchable, BusClient, BusContractError, BusUnavailableError, contract, handler, MAX_BATCH_ITEMS, natsConnectionOptions, RequestBatcher } from '@am/bus';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@am/model';
+import { TestInfra, waitFor } from '@am/testing';
+import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { z } from 'zod';
 import { startBusMicroservice, type BusMicroservice } from './backend';
@@ -10,6 +10,10 @@ const double = contract('am.test.double', z.strictObject({ n: z.number().int() }
 const missing = contract('am.test.missing', z.strictObject({}), z.strictObject({}));
 const broken = contract('am.test.broken', z.strictObject({}), z.strictObject({}));
 const slow = contract('am.test.slow', z.strictObject({}), z.strictObject({ done: z.literal(true) }));
+const triple = batchable(contract('am.test.triple', z.strictObject({ n: z.number().int() }), z.strictObject({ tripled: z.number() })));
+/** Answered by a broken peer (raw NATS) that gives a batch too few results, or a result outside the contract. */
+const skewed = batchable(contract('am.test.skewed', z.strictObject({ n: z.number().int() }), z.strictObject({ ok: z.literal(true) })));
+const unanswered = batchable(contract('am.unanswered', z.strictObject({ n: z.number().int() }), z.strictObject({})));
 
 describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real nats-server", () => {
   let infra: TestInfra;
@@ -21,10 +25,14 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
   const slowStarted = new Promise<void>((r) => (markStarted = r));
   const released = new Promise<void>((r) => (release = r));
   const internalErrors: unknown[] = [];
+  /** The test-subject messages on NATS, and the numbers the triple handler was given. */
+  const seen: string[] = [];
+  const handled: number[] = [];
+  let nats!: (service: 'policy' | 'gateway') => ConnectionOptions;
 
   beforeAll(async () => {
     infra = await TestInfra.start();
-    const nats = (service: 'policy' | 'gateway') => {
+    nats = (service) => {
       const env = infra.env(service);
       return natsConnectionOptions({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: env.AM_NATS_USER, AM_NATS_PASSWORD: env.AM_NATS_PASSWORD }, service);
     };
@@ -37,6 +45,12 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       }),
       handler(broken, () => {
         throw new InternalError('a bug with a secret in it');
+      }),
+      handler(triple, ({ n }) => {
+        handled.push(n);
+        if (n < 0) throw new NotFoundError(`no ${n}`);
+        if (n === 13) throw new InternalError('a bug with a secret in it');
+        return { tripled: n * 3 };
       }),
       handler(slow, async () => {
         markStarted();
@@ -72,6 +86,98 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
   it('refuses a request outside the contract as invalid-argument', async () => {
     const reply = await client.request(double.subject, new TextEncoder().encode(JSON.stringify({ pattern: double.subject, data: { n: 'x' }, id: '1' })), { timeout: 5000 });
     expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ id: '1', response: { ok: false, error: { code: 'invalid-argument' } } });
+  });
+
+  describe('batched requests (RequestBatcher)', () => {
+    beforeAll(async () => {
+      // Watches every request on the test subjects (NATS delivers a copy to each plain subscriber).
+      const observer = infra.track(await connect(nats('policy')));
+      observer.subscribe('am.test.>', { callback: (_e, m) => seen.push(m.subject) });
+      const skewedPeer = infra.track(await connect(nats('policy')));
+      skewedPeer.subscribe(skewed.batchSubject, {
+        callback: (_e, m) => {
+          const { data, id } = JSON.parse(Buffer.from(m.data).toString()) as { data: { items: { n: number }[] }; id: string };
+          // Two items get one result; otherwise every result is outside the contract.
+          const results = data.items.length === 2 ? [{ ok: true, value: { ok: true } }] : data.items.map(() => ({ ok: true, value: { ok: 'maybe' } }));
+          m.respond(JSON.stringify({ response: { ok: true, value: { results } }, isDisposed: true, id }));
+        },
+      });
+      await Promise.all([observer.flush(), skewedPeer.flush()]);
+    });
+    beforeEach(() => {
+      seen.length = 0;
+      handled.length = 0;
+    });
+
+    /** Waits until the observer has every request sent so far: NATS keeps one connection's messages in order. */
+    const settle = async () => {
+      const mark = `am.test.mark.${Math.random().toString(36).slice(2)}`;
+      client.publish(mark);
+      await waitFor('the observer to catch up', () => seen.includes(mark), 5000, 5);
+      seen.splice(seen.indexOf(mark), 1);
+    };
+
+    it('sends the requests of one turn as one batch, and gives each caller its own answer or error', async () => {
+      const batcher = new RequestBatcher(bus, triple);
+      const loggedBefore = internalErrors.length;
+      const outcomes = await Promise.allSettled([1, -2, 13, 1.5, 4].map((n) => batcher.request({ n })));
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { tripled: 3 } });
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+      const internal = (outcomes[2] as PromiseRejectedResult).reason as Error;
+      expect(internal).toBeInstanceOf(InternalError);
+      expect(internal.message).not.toContain('secret');
+      expect(internalErrors).toHaveLength(loggedBefore + 1);
+      // Outside the contract: refused here, before it leaves; the others still go.
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidArgumentError);
+      expect(outcomes[4]).toEqual({ status: 'fulfilled', value: { tripled: 12 } });
+      await settle();
+      expect(seen).toEqual([triple.batchSubject]);
+      expect(handled.sort()).toEqual([-2, 1, 13, 4].sort());
+    });
+
+    it('sends a lone request on the contract subject, and later turns in their own batches', async () => {
+      const batcher = new RequestBatcher(bus, triple);
+      await expect(batcher.request({ n: 2 })).resolves.toEqual({ tripled: 6 });
+      await expect(Promise.all([batcher.request({ n: 3 }), batcher.request({ n: 5 })])).resolves.toEqual([{ tripled: 9 }, { tripled: 15 }]);
+      await settle();
+      expect(seen).toEqual([triple.subject, triple.batchSubject]);
+    });
+
+    it(`splits a turn of more than ${MAX_BATCH_ITEMS} requests into batches of at most that many`, async () => {
+      const batcher = new RequestBatcher(bus, triple);
+      const ns = Array.from({ length: MAX_BATCH_ITEMS * 2 + 1 }, (_, i) => i + 100);
+      await expect(Promise.all(ns.map((n) => batcher.request({ n })))).resolves.toEqual(ns.map((n) => ({ tripled: n * 3 })));
+      await settle();
+      // Two full batches and the one left over, alone.
+      expect(seen.sort()).toEqual([triple.batchSubject, triple.batchSubject, triple.subject].sort());
+    });
+
+    it('fails every caller of a batch answered with a result count that does not match', async () => {
+      const batcher = new RequestBatcher(bus, skewed);
+      const outcomes = await Promise.allSettled([1, 2].map((n) => batcher.request({ n })));
+      for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusContractError);
+    });
+
+    it('fails the caller whose result is outside the contract', async () => {
+      const batcher = new RequestBatcher(bus, skewed);
+      const outcomes = await Promise.allSettled([1, 2, 3].map((n) => batcher.request({ n })));
+      for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusContractError);
+    });
+
+    it('fails every caller when nobody answers the batch', async () => {
+      const batcher = new RequestBatcher(bus, unanswered);
+      const outcomes = await Promise.allSettled([1, 2].map((n) => batcher.request({ n })));
+      for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusUnavailableError);
+    });
+
+    it('refuses a batch outside its contract as invalid-argument', async () => {
+      const tooMany = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ n: 1 }));
+      for (const data of [{ items: tooMany }, { items: [] }, { items: 'x' }]) {
+        const reply = await client.request(triple.batchSubject, Buffer.from(JSON.stringify({ pattern: triple.batchSubject, data, id: '1' })), { timeout: 5000 });
+        expect(JSON.parse(Buffer.from(reply.data).toString())).toMatchObject({ response: { ok: false, error: { code: 'invalid-argument' } } });
+      }
+      expect(handled).toEqual([]);
+    });
   });
 
   it('on close, answers what it has taken before the connection goes', async () => {

@@ -1,6 +1,7 @@
 import {
   authorizeDatasetCredentialContract,
   authorizeVouchContract,
+  RequestBatcher,
   createDelegationContract,
   datasetCredentialContract,
   delegationTargetContract,
@@ -67,6 +68,8 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
   const clock = deps.clock ?? Date.now;
   const nowSec = () => Math.floor(clock() / 1000);
   const cache = new CachingCredentialVerifier();
+  // Vouches that arrive together are decided together: one request to policy for the lot.
+  const vouchDecisions = new RequestBatcher(deps.bus, authorizeVouchContract);
 
   /** Local check of a JWT caller credential (policy checks it again, and decides). */
   const precheckCaller = (credential: string) => {
@@ -115,7 +118,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
   return [
     handler(vouchContract, async ({ credential, principal }) => {
       precheckCaller(credential);
-      const decided = await deps.bus.request(authorizeVouchContract, { credential, principal });
+      const decided = await vouchDecisions.request({ credential, principal });
       const issued = await deps.issuer.issue({
         principal: decided.principal,
         kind: 'login',

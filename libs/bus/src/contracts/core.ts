@@ -15,6 +15,23 @@ export function contract<Req extends z.ZodType, Res extends z.ZodType>(subject: 
   return { subject, request, reply };
 }
 
+/**
+ * A contract whose requests may also travel together: up to MAX_BATCH_ITEMS of them as one request
+ * on `batchSubject`, each answered as if it had come alone (libs/bus batch.ts). A service that
+ * handles the contract answers the batch subject too; callers opt in with a RequestBatcher.
+ */
+export interface BatchableContract<Req extends z.ZodType, Res extends z.ZodType> extends Contract<Req, Res> {
+  batchSubject: string;
+}
+
+export function batchable<Req extends z.ZodType, Res extends z.ZodType>(c: Contract<Req, Res>): BatchableContract<Req, Res> {
+  return { ...c, batchSubject: `${c.subject}.batch` };
+}
+
+export function isBatchable<Req extends z.ZodType, Res extends z.ZodType>(c: Contract<Req, Res>): c is BatchableContract<Req, Res> {
+  return typeof (c as Partial<BatchableContract<Req, Res>>).batchSubject === 'string';
+}
+
 export type RequestOf<C> = C extends Contract<infer Req, z.ZodType> ? z.input<Req> : never;
 export type ReplyOf<C> = C extends Contract<z.ZodType, infer Res> ? z.output<Res> : never;
 

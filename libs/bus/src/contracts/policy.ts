@@ -1,6 +1,6 @@
 import { aceJsonSchema, appliedRoleJsonSchema, delegationAceJsonSchema, OPERATION_NAMES, textAnnotationJsonSchema } from '@am/model';
 import { z } from 'zod';
-import { contract } from './core';
+import { batchable, contract } from './core';
 
 /**
  * The policy service's subjects: every metadata command and query. Each request names the
@@ -193,11 +193,16 @@ export const resolveCallerContract = contract(
   z.strictObject({ revision: Revision, principal: z.string(), via: z.enum(['credential', 'certificate', 'demo-identity']) }),
 );
 
-/** May the caller obtain a credential (or certificate) for `principal`: View + VOUCHFOR, or itself when `allowSelf`. */
-export const authorizeVouchContract = contract(
-  'am.policy.vouch.authorize',
-  z.strictObject({ ...Caller, principal: Path, allowSelf: z.boolean().default(false) }),
-  z.strictObject({ revision: Revision, caller: z.string(), principal: z.string() }),
+/**
+ * May the caller obtain a credential (or certificate) for `principal`: View + VOUCHFOR, or itself
+ * when `allowSelf`. Batchable: identity sends the vouches it receives together as one request.
+ */
+export const authorizeVouchContract = batchable(
+  contract(
+    'am.policy.vouch.authorize',
+    z.strictObject({ ...Caller, principal: Path, allowSelf: z.boolean().default(false) }),
+    z.strictObject({ revision: Revision, caller: z.string(), principal: z.string() }),
+  ),
 );
 
 /**
