@@ -1,6 +1,7 @@
 // Identity plugins vouching over NATS: a plugin (the plugin SDK, as the NATS `plugin` user, with a
 // credential it got from the ssh endpoint) keeps 64 vouch requests in flight against the identity
-// service, which has policy decide (View + VOUCHFOR), signs an ES256 credential and answers; the
+// service, which has policy decide (View + VOUCHFOR; the vouches identity receives together go to
+// policy as one batched request), signs an ES256 credential and answers; the
 // audit record of the issue goes to etcd behind the answer (gathered per 10 ms). Policy and
 // identity run as their own processes (dist/), as in the stack; etcd and NATS are real. Then: one
 // vouch at a time, each hop alone, and an open loop at a fixed offered rate (latency at a load, not
@@ -178,7 +179,7 @@ async function main() {
       console.log(`vouch at ${OFFERED_RATE}/s offered (≤ ${IN_FLIGHT} in flight): ${Math.round(open.perSecond)}/s; p50 ${p50open.toFixed(2)} ms, p99 ${p99open.toFixed(2)} ms`);
       console.log(
         JSON.stringify({
-          title: `vouch over NATS, ${IN_FLIGHT} in flight (plugin SDK → identity → policy decision → ES256 credential; etcd audit record behind the answer)`,
+          title: `vouch over NATS, ${IN_FLIGHT} in flight (plugin SDK → identity → policy decisions, batched → ES256 credential; etcd audit record behind the answer)`,
           metrics: [
             { name: 'vouch rate', value: perSecond, unit: 'req/s' },
             { name: 'vouch p50', value: p50, unit: 'ms' },
