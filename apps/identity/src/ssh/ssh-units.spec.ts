@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOfferedKey, parseAuthorizedKey } from './authorized-keys';
 import { FailureLimiter } from './failure-limiter';
+import { generateHostKey } from './host-key';
+import { utils } from 'ssh2';
 
 describe('authorized_keys lines', () => {
   const dir = mkdtempSync(join(tmpdir(), 'am-authkeys-'));
@@ -66,5 +68,16 @@ describe('failed-login limiter', () => {
     const off = new FailureLimiter(0, 60);
     off.fail('x');
     expect(off.blocked('x')).toBe(false);
+  });
+});
+
+describe('ssh host key generation', () => {
+  it('only hands out keys that parse (ssh2 mangles about 1 in 256 of the keys it generates)', () => {
+    // 2,000 draws meet a mangled key with a probability of 1 - (255/256)^2000, above 99.9 %.
+    for (let i = 0; i < 2000; i++) {
+      const parsed = utils.parseKey(generateHostKey());
+      expect(parsed).not.toBeInstanceOf(Error);
+      expect((parsed as { type: string }).type).toBe('ssh-ed25519');
+    }
   });
 });
