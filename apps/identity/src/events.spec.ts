@@ -28,8 +28,9 @@ describe('CredentialEventLog against a real etcd', () => {
     return res.kvs.map((kv) => ({ jtis: (JSON.parse(kv.value.toString()) as IdentityEvent[]).map((e) => e.jti!), lease: kv.lease }));
   }
 
-  it('commits every event, on a lease, soon after; those that gather share keys and transactions', async () => {
-    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600);
+  it('commits every event, on a lease, soon after; those that gather share keys and transactions, each announced once committed', async () => {
+    const announced: string[][] = [];
+    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, { onCommitted: (events) => announced.push(events.map((e) => e.jti!)) });
     const revisionBefore = Number((await etcd.get('/nothing').exec()).header.revision);
     for (let i = 0; i < 1200; i++) log.record(issued(i));
     expect(log.unrecorded).toBeGreaterThan(0);
@@ -43,6 +44,9 @@ describe('CredentialEventLog against a real etcd', () => {
     expect(Math.max(...records.map((r) => r.jtis.length))).toBeLessThanOrEqual(MAX_BATCH);
     const revisionAfter = Number((await etcd.get('/nothing').exec()).header.revision);
     expect(revisionAfter - revisionBefore).toBeLessThan(10);
+    // One announcement per record, carrying exactly the record's events.
+    const sortRecords = (rs: string[][]) => rs.map((r) => r.join()).sort();
+    expect(sortRecords(announced)).toEqual(sortRecords(records.map((r) => r.jtis)));
   });
 
   it('writes what gathered within the window without being asked', async () => {
@@ -69,7 +73,14 @@ describe('CredentialEventLog against a real etcd', () => {
 
   it('keeps what etcd did not take and writes it once etcd is back; refuses new issues while the backlog is too old or too long', async () => {
     const errors: number[] = [];
-    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, { gatherMs: 0, maxLagMs: 300, maxUnrecorded: 3, onWriteError: (_err, n) => errors.push(n) });
+    const announced: string[] = [];
+    const log = new CredentialEventLog(etcd, new KeyLayout(), 3600, {
+      gatherMs: 0,
+      maxLagMs: 300,
+      maxUnrecorded: 3,
+      onWriteError: (_err, n) => errors.push(n),
+      onCommitted: (events) => announced.push(...events.map((e) => e.jti!)),
+    });
     log.record(issued(1));
     await log.flushed();
     await infra.etcd.stop();
@@ -80,6 +91,8 @@ describe('CredentialEventLog against a real etcd', () => {
       await waitFor('a failed write', async () => errors.length > 0, 20_000, 20);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(() => log.admit()).toThrow(UnavailableError);
+      // Not committed, not announced.
+      expect(announced).toEqual(['j1']);
       // Too long: maxUnrecorded events wait. Issues admitted together are held to the limit
       // when they record (the credential of a refused record is never handed out).
       const fresh = new CredentialEventLog(etcd, new KeyLayout('/elsewhere/'), 3600, { gatherMs: 0, maxUnrecorded: 3 });
@@ -97,6 +110,7 @@ describe('CredentialEventLog against a real etcd', () => {
     log.record(issued(3));
     await log.close();
     expect((await stored()).flatMap((r) => r.jtis).sort()).toEqual(['j1', 'j2', 'j3']);
+    expect(announced.sort()).toEqual(['j1', 'j2', 'j3']);
     expect(errors.every((n) => n >= 1)).toBe(true);
   }, 60_000);
 

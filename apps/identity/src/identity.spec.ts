@@ -146,7 +146,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     it('vouches: the plugin gets a 30-minute login credential for bob, recorded without the token', async () => {
       const events: string[] = [];
       const nc = await connect({ servers: infra.nats.url, user: 'gateway', pass: infra.env('gateway').AM_NATS_PASSWORD });
-      const sub = nc.subscribe('am.events.identity.>', { callback: (_e, m) => events.push(StringCodec().decode(m.data)) });
+      const sub = nc.subscribe('am.events.identity.>', { callback: (_e, m) => events.push(`${m.subject} ${StringCodec().decode(m.data)}`) });
       await nc.flush();
       const issued = await client.bus.request(vouchContract, { credential: pluginCredential, principal: 'am://user/yoyodyne/bob' });
       expect(issued.principal).toBe('am://user/yoyodyne/bob');
@@ -155,12 +155,6 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       expect(v.claims!.exp - v.claims!.iat).toBe(1800);
       expect(issued.expiresAt).toBe(v.claims!.exp);
 
-      await waitFor('the credential-issued event', () => events.some((e) => e.includes(v.claims!.jti!)), 5000);
-      // Domain events travel in the services' NATS framing: { pattern, data }.
-      const event = JSON.parse(events.find((e) => e.includes(v.claims!.jti!))!).data;
-      expect(event).toMatchObject({ kind: 'credential-issued', via: 'vouch', actor: 'am://workload/yoyodyne/id-plugin', principal: 'am://user/yoyodyne/bob' });
-      sub.unsubscribe();
-      await nc.close();
       // The audit record follows the answer within a few milliseconds.
       const etcd = createEtcd([infra.etcd.url]);
       let stored: string[] = [];
@@ -170,6 +164,15 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       }, 5000, 10);
       etcd.close();
       expect(stored.join('\n')).not.toContain(issued.credential.split('.')[2]);
+      // Once committed, the record is announced: its events, in the services' NATS framing { pattern, data }.
+      await waitFor('the credential-issued announcement', () => events.some((e) => e.includes(v.claims!.jti!)), 5000);
+      const [subject, body] = events.find((e) => e.includes(v.claims!.jti!))!.split(' ');
+      expect(subject).toBe('am.events.identity.credential-issued');
+      const announced = (JSON.parse(body) as { data: { jti: string }[] }).data;
+      expect(announced.find((e) => e.jti === v.claims!.jti)).toMatchObject({ kind: 'credential-issued', via: 'vouch', actor: 'am://workload/yoyodyne/id-plugin', principal: 'am://user/yoyodyne/bob' });
+      expect(body).not.toContain(issued.credential.split('.')[2]);
+      sub.unsubscribe();
+      await nc.close();
     });
 
     it('refuses to vouch without VOUCHFOR, for invisible principals, and for a demo caller with no rights', async () => {

@@ -6,7 +6,7 @@ import { Counter } from 'prom-client';
 import { identitySettings } from './config';
 import { credentialHandlers } from './credentials/handlers';
 import { CredentialIssuer } from './credentials/issuer';
-import { CredentialEventLog, eventSubject, type IdentityEvent } from './events';
+import { CredentialEventLog, eventSubject } from './events';
 import { SigningKeyStore } from './keys/signing-key-store';
 import { loadOrCreateHostKey } from './ssh/host-key';
 import { FailureLimiter } from './ssh/failure-limiter';
@@ -44,14 +44,12 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
       const connection = await connectBus(config, 'identity-client');
       bus = connection;
       const issuedTotal = new Counter({ name: 'am_identity_credentials_issued_total', help: 'credentials issued', labelNames: ['via'], registers: [metrics] });
-      const publish = (event: IdentityEvent) => {
-        if (event.kind === 'credential-issued') issuedTotal.inc({ via: event.via ?? 'unknown' });
-        void connection.emit(eventSubject(event), event).catch((err: Error) => log.warn({ err: err.message }, 'identity event not published'));
-      };
+      const announce = (subject: string, data: unknown) =>
+        void connection.emit(subject, data).catch((err: Error) => log.warn({ err: err.message, subject }, 'identity event not published'));
       const store = new SigningKeyStore(etcd, layout, masterKey, {
         rotationPeriodSec: config.AM_SIGNING_KEY_ROTATION,
         log,
-        onCommitted: (events) => events.forEach(publish),
+        onCommitted: (events) => events.forEach((event) => announce(eventSubject(event.kind), event)),
       });
       try {
         await store.start();
@@ -66,8 +64,9 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
       housekeeping.unref();
       const auditLog = new CredentialEventLog(etcd, layout, config.AM_IDENTITY_EVENT_RETENTION, {
         onWriteError: (err, unrecorded) => log.warn({ err: err.message, unrecorded }, 'credential-issued records not written to etcd; retrying'),
+        onCommitted: (events) => announce(eventSubject('credential-issued'), events),
       });
-      issuer = new CredentialIssuer(store, auditLog, publish, log);
+      issuer = new CredentialIssuer(store, auditLog, (event) => issuedTotal.inc({ via: event.via ?? 'unknown' }), log);
       return {
         handlers: credentialHandlers({
           bus: connection.bus,

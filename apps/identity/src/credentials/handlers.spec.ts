@@ -18,7 +18,7 @@ function setup(answer: (subject: string) => unknown, log: { admit?: () => void; 
     signingKeyFor: async () => (signed.push(1), key),
   } as unknown as SigningKeyStore;
   const recorded: unknown[] = [];
-  const published: unknown[] = [];
+  const counted: unknown[] = [];
   const events = {
     admit: log.admit ?? (() => undefined),
     record: (e: unknown) => {
@@ -33,10 +33,10 @@ function setup(answer: (subject: string) => unknown, log: { admit?: () => void; 
       return a;
     },
   } as unknown as BusClient;
-  const issuer = new CredentialIssuer(keys, events, (e) => void published.push(e), pino({ level: 'silent' }));
+  const issuer = new CredentialIssuer(keys, events, (e) => void counted.push(e), pino({ level: 'silent' }));
   const handlers = credentialHandlers({ bus, issuer, keys, lifetimes: { vouchSec: 1800, delegationSec: 1800 } });
   const run = (subject: string, body: unknown) => runHandler(handlers.find((h: BusHandler) => h.contract.subject === subject)!, body, () => undefined);
-  return { run, recorded, signed, published };
+  return { run, recorded, signed, counted };
 }
 
 describe('credential handlers (policy scripted)', () => {
@@ -66,18 +66,18 @@ describe('credential handlers (policy scripted)', () => {
   const decided = () => ({ revision: 7, caller: 'am://workload/p', principal: 'am://user/b' });
 
   it('signs nothing while the audit log refuses to admit an issue (its records lag behind)', async () => {
-    const { run, recorded, signed, published } = setup(decided, { admit: lagging });
+    const { run, recorded, signed, counted } = setup(decided, { admit: lagging });
     const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
     expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });
-    expect([recorded, signed, published]).toEqual([[], [], []]);
+    expect([recorded, signed, counted]).toEqual([[], [], []]);
   });
 
   it('hands out and announces nothing when the audit log refuses the record of a signed credential', async () => {
-    const { run, signed, published } = setup(decided, { record: lagging });
+    const { run, signed, counted } = setup(decided, { record: lagging });
     const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
     expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });
     expect(signed).toHaveLength(1);
-    expect(published).toEqual([]);
+    expect(counted).toEqual([]);
   });
 
   it('issues for exactly the principal policy named (normalised), handing its event to the audit log', async () => {

@@ -27,16 +27,17 @@ export interface Issued {
 }
 
 /**
- * Signs credentials with the current signing key, hands each issue (never the token) to the audit
- * log in etcd, which writes it behind the answer and refuses new issues while it lags (see
- * CredentialEventLog), and announces it on NATS. The decision to issue was made before, by the
- * policy service; this class only signs what it is given.
+ * Signs credentials with the current signing key and hands each issue (never the token) to the
+ * audit log in etcd, which writes it behind the answer, announces it once written, and refuses new
+ * issues while it lags (see CredentialEventLog). `onIssued` sees each issue the log accepted (for
+ * metrics). The decision to issue was made before, by the policy service; this class only signs
+ * what it is given.
  */
 export class CredentialIssuer {
   constructor(
     private readonly keys: SigningKeyStore,
     private readonly events: CredentialEventLog,
-    private readonly publish: (event: IdentityEvent) => void,
+    private readonly onIssued: (event: IdentityEvent) => void,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -71,7 +72,7 @@ export class CredentialIssuer {
       ...(request.dataset ? { dataset: request.dataset } : {}),
     };
     this.events.record(event);
-    this.publish(event);
+    this.onIssued(event);
     this.log.info({ principal: request.principal, via: request.via, actor: request.actor, jti, expiresAt }, 'credential issued');
     return { credential, principal: request.principal, expiresAt, jti, kid: keyId(key.expiry) };
   }

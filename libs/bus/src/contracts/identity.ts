@@ -145,8 +145,9 @@ export const extendDelegationContract = contract(
 );
 
 /**
- * Published on `am.events.identity.<kind>` (never a token): signing-key events after their commit,
- * `credential-issued` as the credential is handed out (its etcd record follows; see apps/identity).
+ * Published on `am.events.identity.<kind>` (never a token), each after its commit: a signing-key
+ * event alone; `credential-issued` events as the array their etcd record holds (the issues of a
+ * few milliseconds, written behind the answers; see apps/identity).
  */
 export const IDENTITY_EVENTS_SUBJECT = 'am.events.identity';
 export const IdentityEventKind = z.enum(['signing-key-created', 'signing-key-retired', 'credential-issued']);
