@@ -1,6 +1,7 @@
 import {
   annotateContract,
   authorizeVouchContract,
+  CredentialIssuedRecord,
   createDelegationContract,
   datasetCredentialContract,
   extendDelegationContract,
@@ -168,7 +169,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       await waitFor('the credential-issued announcement', () => events.some((e) => e.includes(v.claims!.jti!)), 5000);
       const [subject, body] = events.find((e) => e.includes(v.claims!.jti!))!.split(' ');
       expect(subject).toBe('am.events.identity.credential-issued');
-      const announced = (JSON.parse(body) as { data: { jti: string }[] }).data;
+      const announced = CredentialIssuedRecord.parse((JSON.parse(body) as { data: unknown }).data);
       expect(announced.find((e) => e.jti === v.claims!.jti)).toMatchObject({ kind: 'credential-issued', via: 'vouch', actor: 'am://workload/yoyodyne/id-plugin', principal: 'am://user/yoyodyne/bob' });
       expect(body).not.toContain(issued.credential.split('.')[2]);
       sub.unsubscribe();

@@ -10,6 +10,8 @@ export class BusUnavailableError extends UnavailableError {
   constructor(
     readonly subject: string,
     reason: string,
+    /** NATS said at once that nothing subscribes to the subject. */
+    readonly noResponders = false,
   ) {
     super(`${subject} unavailable: ${reason}`);
   }
@@ -107,7 +109,7 @@ export class BusClient {
       const msg = await inboxOf(nc, this.inboxPrefix).request(c.subject, Buffer.from(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), timeoutMs);
       packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
     } catch (err) {
-      throw new BusUnavailableError(c.subject, describe(err));
+      throw new BusUnavailableError(c.subject, describe(err), (err as { code?: string }).code === '503');
     }
     if (packet.err !== undefined && packet.err !== null) throw new BusContractError(c.subject, 'the handler failed outside its envelope');
     return openEnvelope(c, packet.response);

@@ -1,4 +1,4 @@
-import { batchable, BusClient, BusContractError, BusUnavailableError, contract, handler, MAX_BATCH_ITEMS, natsConnectionOptions, RequestBatcher } from '@am/bus';
+import { batchable, BusClient, BusContractError, BusUnavailableError, contract, handler, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, natsConnectionOptions, RequestBatcher } from '@am/bus';
 import { InternalError, InvalidArgumentError, NotFoundError } from '@am/model';
 import { TestInfra, waitFor } from '@am/testing';
 import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
@@ -11,9 +11,14 @@ const missing = contract('am.test.missing', z.strictObject({}), z.strictObject({
 const broken = contract('am.test.broken', z.strictObject({}), z.strictObject({}));
 const slow = contract('am.test.slow', z.strictObject({}), z.strictObject({ done: z.literal(true) }));
 const triple = batchable(contract('am.test.triple', z.strictObject({ n: z.number().int() }), z.strictObject({ tripled: z.number() })));
-/** Answered by a broken peer (raw NATS) that gives a batch too few results, or a result outside the contract. */
+/** Answered by a broken peer (raw NATS) that gives a batch too few results, or some results outside the contract. */
 const skewed = batchable(contract('am.test.skewed', z.strictObject({ n: z.number().int() }), z.strictObject({ ok: z.literal(true) })));
 const unanswered = batchable(contract('am.unanswered', z.strictObject({ n: z.number().int() }), z.strictObject({})));
+/** Answered on its plain subject only, by a peer from before batching (raw NATS). */
+const legacy = batchable(contract('am.legacy.echo', z.strictObject({ n: z.number().int() }), z.strictObject({ n: z.number() })));
+const blob = batchable(contract('am.test.blob', z.strictObject({ s: z.string().max(300_000) }), z.strictObject({ length: z.number() })));
+/** Its reply is over NATS's 1 MB payload limit. */
+const huge = contract('am.test.huge', z.strictObject({}), z.strictObject({ s: z.string() }));
 
 describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real nats-server", () => {
   let infra: TestInfra;
@@ -52,6 +57,8 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
         if (n === 13) throw new InternalError('a bug with a secret in it');
         return { tripled: n * 3 };
       }),
+      handler(blob, ({ s }) => ({ length: s.length })),
+      handler(huge, () => ({ s: 'x'.repeat(1_100_000) })),
       handler(slow, async () => {
         markStarted();
         await released;
@@ -97,13 +104,22 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       skewedPeer.subscribe(skewed.batchSubject, {
         callback: (_e, m) => {
           const { data, id } = JSON.parse(Buffer.from(m.data).toString()) as { data: { items: { n: number }[] }; id: string };
-          // Two items get one result; otherwise every result is outside the contract.
-          const results = data.items.length === 2 ? [{ ok: true, value: { ok: true } }] : data.items.map(() => ({ ok: true, value: { ok: 'maybe' } }));
+          // Two items get one result; otherwise the even-numbered results are outside the contract.
+          const results = data.items.length === 2 ? [{ ok: true, value: { ok: true } }] : data.items.map((_, i) => ({ ok: true, value: { ok: i % 2 ? 'maybe' : true } }));
           m.respond(JSON.stringify({ response: { ok: true, value: { results } }, isDisposed: true, id }));
         },
       });
-      await Promise.all([observer.flush(), skewedPeer.flush()]);
+      const legacyPeer = infra.track(await connect(nats('policy')));
+      legacyPeer.subscribe(legacy.subject, {
+        callback: (_e, m) => {
+          const { data, id } = JSON.parse(Buffer.from(m.data).toString()) as { data: { n: number }; id: string };
+          legacyRequests++;
+          m.respond(JSON.stringify({ response: { ok: true, value: { n: data.n } }, isDisposed: true, id }));
+        },
+      });
+      await Promise.all([observer.flush(), skewedPeer.flush(), legacyPeer.flush()]);
     });
+    let legacyRequests = 0;
     beforeEach(() => {
       seen.length = 0;
       handled.length = 0;
@@ -158,13 +174,45 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusContractError);
     });
 
-    it('fails the caller whose result is outside the contract', async () => {
+    it('fails only the caller whose result is outside the contract', async () => {
       const batcher = new RequestBatcher(bus, skewed);
       const outcomes = await Promise.allSettled([1, 2, 3].map((n) => batcher.request({ n })));
-      for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusContractError);
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { ok: true } });
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(BusContractError);
+      expect(outcomes[2]).toEqual({ status: 'fulfilled', value: { ok: true } });
     });
 
-    it('fails every caller when nobody answers the batch', async () => {
+    it('sends each request alone when nothing answers the batch subject (a peer from before batching)', async () => {
+      const batcher = new RequestBatcher(bus, legacy);
+      legacyRequests = 0;
+      await expect(Promise.all([1, 2, 3].map((n) => batcher.request({ n })))).resolves.toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(legacyRequests).toBe(3);
+    });
+
+    it(`keeps a batch within ${MAX_BATCH_BYTES} bytes, and sends a bigger request alone`, async () => {
+      const batcher = new RequestBatcher(bus, blob);
+      // Twelve of 100 kB, two to a batch; one of 290 kB, alone. As one batch they would pass NATS's 1 MB limit.
+      const sizes = [...Array.from({ length: 12 }, () => 100_000), 290_000];
+      await expect(Promise.all(sizes.map((n) => batcher.request({ s: 'x'.repeat(n) })))).resolves.toEqual(sizes.map((length) => ({ length })));
+      await settle();
+      expect(seen.filter((s) => s === blob.batchSubject)).toHaveLength(6);
+      expect(seen.filter((s) => s === blob.subject)).toHaveLength(1);
+    });
+
+    it('answers each item of a batch on its own, a malformed one with its own invalid-argument', async () => {
+      const data = { items: [{ n: 2 }, { n: 'two' }, { n: 3, extra: 1 }, { n: 5 }] };
+      const reply = await client.request(triple.batchSubject, Buffer.from(JSON.stringify({ pattern: triple.batchSubject, data, id: '1' })), { timeout: 5000 });
+      const { results } = (JSON.parse(Buffer.from(reply.data).toString()) as { response: { value: { results: unknown[] } } }).response.value;
+      expect(results).toEqual([
+        { ok: true, value: { tripled: 6 } },
+        { ok: false, error: expect.objectContaining({ code: 'invalid-argument' }) },
+        { ok: false, error: expect.objectContaining({ code: 'invalid-argument' }) },
+        { ok: true, value: { tripled: 15 } },
+      ]);
+      expect(handled.sort()).toEqual([2, 5]);
+    });
+
+    it('fails every caller when nobody answers, batched or alone', async () => {
       const batcher = new RequestBatcher(bus, unanswered);
       const outcomes = await Promise.allSettled([1, 2].map((n) => batcher.request({ n })));
       for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BusUnavailableError);
@@ -178,6 +226,10 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       }
       expect(handled).toEqual([]);
     });
+  });
+
+  it('answers "internal" at once when NATS refuses the reply (over its payload limit), rather than leaving the caller to time out', async () => {
+    await expect(bus.request(huge, {})).rejects.toThrow(InternalError);
   });
 
   it('on close, answers what it has taken before the connection goes', async () => {

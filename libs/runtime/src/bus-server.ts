@@ -84,6 +84,13 @@ async function answer(e: BusEndpoint, msg: Msg, log: Logger): Promise<void> {
     msg.respond(Buffer.from(JSON.stringify(reply)));
   } catch (err) {
     log.warn({ err: (err as Error).message, subject }, 'reply not sent');
+    // A reply NATS refused (over its payload limit, say) would leave the caller waiting out its
+    // timeout: say "internal" at once instead, if NATS takes that.
+    try {
+      msg.respond(Buffer.from(JSON.stringify({ response: INTERNAL_ERROR_ENVELOPE, isDisposed: true, id: packet?.id })));
+    } catch {
+      // The connection itself is gone; the caller's timeout tells it so.
+    }
   }
 }
 

@@ -72,7 +72,7 @@ describe('credential handlers (policy scripted)', () => {
     expect([recorded, signed, counted]).toEqual([[], [], []]);
   });
 
-  it('hands out and announces nothing when the audit log refuses the record of a signed credential', async () => {
+  it('hands out and counts nothing when the audit log refuses the record of a signed credential', async () => {
     const { run, signed, counted } = setup(decided, { record: lagging });
     const r = await run(vouchContract.subject, { credential: 'am://workload/p', principal: 'am://user/b' });
     expect(r).toEqual({ ok: false, error: { code: 'unavailable', message: 'audit records are not reaching etcd' } });

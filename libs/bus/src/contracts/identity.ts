@@ -166,3 +166,6 @@ export const IdentityEvent = z.object({
   dataset: z.string().optional(),
 });
 export type IdentityEvent = z.infer<typeof IdentityEvent>;
+
+/** The data of an `am.events.identity.credential-issued` message: the events of one etcd record, in order. */
+export const CredentialIssuedRecord = z.array(IdentityEvent);
