@@ -6,11 +6,25 @@ import { runHandler, type BusHandler } from './envelope';
 /** Requests per batch. */
 export const MAX_BATCH_ITEMS = 128;
 /**
- * Bytes of JSON per batch: a quarter of NATS's default 1 MB payload limit, so that neither a batch
- * nor its reply (an error message may quote an item's input, escaped once more) reaches the limit,
- * whatever the items hold. An item bigger than this travels alone.
+ * Bytes of JSON per batch, as bounded by jsonBytesBound: well under NATS's default 1 MB payload
+ * limit, so that neither a batch nor its reply (an error message may quote an item's input, escaped
+ * once more) reaches it, whatever the items hold. An item bigger than this travels alone.
  */
-export const MAX_BATCH_BYTES = 256 * 1024;
+export const MAX_BATCH_BYTES = 384 * 1024;
+
+/**
+ * An upper bound on the bytes of `value` as JSON, without encoding it: 6 per string code unit
+ * (`\u0000` is the longest escape), 24 per number or literal. A vouch item (~650 characters)
+ * counts ~4 KB, so a full batch of them stays under the budget.
+ */
+export function jsonBytesBound(value: unknown): number {
+  if (typeof value === 'string') return 2 + 6 * value.length;
+  if (value === null || typeof value !== 'object') return 24;
+  let bytes = 2;
+  if (Array.isArray(value)) for (const v of value) bytes += 1 + jsonBytesBound(v);
+  else for (const [k, v] of Object.entries(value)) bytes += 2 + jsonBytesBound(k) + jsonBytesBound(v);
+  return bytes;
+}
 
 type AnyBatchable = BatchableContract<z.ZodType, z.ZodType>;
 
@@ -39,13 +53,10 @@ export function batchHandler(h: BusHandler<AnyBatchable>, onInternal: (err: unkn
 
 interface Waiting<C extends AnyBatchable> {
   payload: RequestOf<C>;
+  /** The payload as the contract passed it: what leaves in a batch. */
+  item?: unknown;
   resolve(reply: ReplyOf<C>): void;
   reject(err: unknown): void;
-}
-
-/** A waiting request whose payload passed the contract: `item` is what leaves. */
-interface Checked<C extends AnyBatchable> extends Waiting<C> {
-  item: unknown;
 }
 
 /**
@@ -84,29 +95,28 @@ export class RequestBatcher<C extends AnyBatchable> {
   private send(): void {
     const all = this.waiting;
     this.waiting = [];
-    let part: Checked<C>[] = [];
+    let part: Waiting<C>[] = [];
     let bytes = 0;
     for (const w of all) {
-      let item: unknown;
       try {
-        item = checkedRequest(this.contract, w.payload);
+        w.item = checkedRequest(this.contract, w.payload);
       } catch (err) {
         w.reject(err);
         continue;
       }
-      const size = Buffer.byteLength(JSON.stringify(item));
+      const size = jsonBytesBound(w.item);
       if (part.length === MAX_BATCH_ITEMS || (part.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
         this.dispatch(part);
         part = [];
         bytes = 0;
       }
-      part.push({ ...w, item });
+      part.push(w);
       bytes += size;
     }
     if (part.length > 0) this.dispatch(part);
   }
 
-  private dispatch(part: Checked<C>[]): void {
+  private dispatch(part: Waiting<C>[]): void {
     if (part.length === 1) this.alone(part[0]);
     else void this.sendBatch(part);
   }
@@ -115,7 +125,7 @@ export class RequestBatcher<C extends AnyBatchable> {
     this.bus.request(this.contract, w.payload, this.timeoutMs).then(w.resolve, w.reject);
   }
 
-  private async sendBatch(part: Checked<C>[]): Promise<void> {
+  private async sendBatch(part: Waiting<C>[]): Promise<void> {
     let results: unknown[];
     try {
       results = (await this.bus.request(this.batch, { items: part.map((w) => w.item) }, this.timeoutMs)).results;

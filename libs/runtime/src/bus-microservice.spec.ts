@@ -191,11 +191,12 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
 
     it(`keeps a batch within ${MAX_BATCH_BYTES} bytes, and sends a bigger request alone`, async () => {
       const batcher = new RequestBatcher(bus, blob);
-      // Twelve of 100 kB, two to a batch; one of 290 kB, alone. As one batch they would pass NATS's 1 MB limit.
-      const sizes = [...Array.from({ length: 12 }, () => 100_000), 290_000];
-      await expect(Promise.all(sizes.map((n) => batcher.request({ s: 'x'.repeat(n) })))).resolves.toEqual(sizes.map((length) => ({ length })));
+      // Twenty of 32,000 quotes (64 kB of JSON each, bounded at 192 kB), two to a batch, and one of
+      // 290,000 characters, alone. As one batch they would pass NATS's 1 MB limit.
+      const strings = [...Array.from({ length: 20 }, () => '"'.repeat(32_000)), 'x'.repeat(290_000)];
+      await expect(Promise.all(strings.map((s) => batcher.request({ s })))).resolves.toEqual(strings.map((s) => ({ length: s.length })));
       await settle();
-      expect(seen.filter((s) => s === blob.batchSubject)).toHaveLength(6);
+      expect(seen.filter((s) => s === blob.batchSubject)).toHaveLength(10);
       expect(seen.filter((s) => s === blob.subject)).toHaveLength(1);
     });
 
