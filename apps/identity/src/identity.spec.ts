@@ -364,6 +364,30 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     });
   });
 
+  it('announces a signing key it creates on NATS, after the commit', async () => {
+    const created: { kind: string; kid?: string }[] = [];
+    const nc = await connect({ servers: infra.nats.url, user: 'gateway', pass: infra.env('gateway').AM_NATS_PASSWORD });
+    nc.subscribe('am.events.identity.signing-key-created', { callback: (_e, m) => created.push(JSON.parse(StringCodec().decode(m.data)).data) });
+    await nc.flush();
+    // A second identity on an empty key space (its own prefix) makes a key for its first credential.
+    const other = await startIdentity(loadConfig(identitySettings, infra.env('identity', { AM_ETCD_PREFIX: '/elsewhere/', AM_SSH_HOST_KEY: join(infra.dir, 'other_host_key') })));
+    try {
+      expect(other.signingKeys.all()).toEqual([]);
+      await ssh(other.sshPort, 'am://user/the-operator', operatorKey.file);
+      const kids = other.signingKeys.all().map((k) => keyId(k.expiry));
+      expect(kids).toHaveLength(1);
+      await waitFor('the signing-key-created event', () => created.length > 0, 5000, 10);
+      expect(created).toEqual([expect.objectContaining({ kind: 'signing-key-created', kid: kids[0] })]);
+      const etcd = createEtcd([infra.etcd.url]);
+      const stored = Object.values(await etcd.getAll().prefix('/elsewhere/identity/events/').strings()).join('\n');
+      etcd.close();
+      expect(stored).toContain(kids[0]);
+    } finally {
+      await other.close();
+      await nc.close();
+    }
+  });
+
   it('keeps its signing keys and its ssh host key across a restart', async () => {
     const before = await ssh(identity.sshPort, 'am://user/the-operator', operatorKey.file);
     const hostKey = await readFile(join(infra.dir, 'ssh_host_ed25519'), 'utf8');
