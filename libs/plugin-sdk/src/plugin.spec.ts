@@ -115,6 +115,8 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
       'am.policy.check',
       'am.policy.annotation.put',
       'am.policy.caller.resolve',
+      'am.policy.vouch.authorize',
+      'am.policy.vouch.authorize.batch',
       'am.policy.health',
       'am.pki.certificate.sign',
       'am.pki.health',
