@@ -1,5 +1,5 @@
 import { Op, parentPath, ROOT_PATH } from '@am/model';
-import type { MetaEvent, MetaHistory } from '@am/store';
+import { replacesTree, type MetaEvent, type MetaHistory } from '@am/store';
 
 /** What history may show of events whose node was removed since (see pastVisibility). */
 export interface PastJudgement {
@@ -51,7 +51,7 @@ function removalIndex(log: readonly MetaEvent[]) {
   const byPath = new Map<string, number[]>();
   const resets: number[] = [];
   for (const d of log) {
-    if (d.kind === 'boot' || d.kind === 'import') resets.push(d.seq);
+    if (replacesTree(d)) resets.push(d.seq);
     if (d.kind !== 'delete-node') continue;
     for (const path of new Set([d.path, ...(d.removed ?? [])])) {
       let seqs = byPath.get(path);

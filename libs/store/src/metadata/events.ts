@@ -29,4 +29,7 @@ export interface MetaEvent {
 
 export type StoredEvent = Omit<MetaEvent, 'seq'>;
 
+/** A boot or an import: the event replaced the whole tree. */
+export const replacesTree = (e: Pick<MetaEvent, 'kind'>): boolean => e.kind === 'boot' || e.kind === 'import';
+
 export const annotationJson = (a: Annotation | undefined): ExportedAnnotationJson | null => (a ? annotationToJson(a) : null);

@@ -1,7 +1,7 @@
 import { AccessEngine } from '@am/engine';
 import { InvalidArgumentError } from '@am/model';
 import { decodeAnnotation } from './codec';
-import type { MetaEvent } from './events';
+import { replacesTree, type MetaEvent } from './events';
 import type { MetaStore } from './meta-store';
 
 /** A point in the past: a store revision, or an instant (ISO 8601). */
@@ -92,7 +92,7 @@ export class MetaHistory {
     for (let i = start + 1; i < events.length && events[i].seq <= last; i++) {
       const e = events[i];
       if (seqs.has(e.seq)) look(tree, e);
-      if (isReset(e)) tree = await this.treeOf(e);
+      if (replacesTree(e)) tree = await this.treeOf(e);
       else replayEvent(tree, e);
     }
   }
@@ -103,11 +103,9 @@ export class MetaHistory {
   }
 }
 
-const isReset = (e: MetaEvent) => e.kind === 'boot' || e.kind === 'import';
-
 /** The index of the last boot/import before `before` (-1: none, the tree starts empty). */
 function lastReset(events: readonly MetaEvent[], before: number): number {
   let i = before - 1;
-  while (i >= 0 && !isReset(events[i])) i--;
+  while (i >= 0 && !replacesTree(events[i])) i--;
   return i;
 }

@@ -3,7 +3,7 @@ import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
 import { decodeAnnotation, encodeAnnotation } from './codec';
-import { annotationJson, type MetaEvent, type StoredEvent } from './events';
+import { annotationJson, replacesTree, type MetaEvent, type StoredEvent } from './events';
 import { withDeadline } from '../deadline';
 import { MetaLayout } from './layout';
 
@@ -56,10 +56,6 @@ const STAGING_CONCURRENCY = 8;
 
 const newId = () => `${Date.now().toString().padStart(13, '0')}-${randomBytes(6).toString('hex')}`;
 
-/**
- * The metadata tree in etcd, event-sourced: every change writes an immutable event and the state it
- * describes in one transaction, guarded by compares on exactly the keys the decision relied on.
- */
 /** Which events a history query asks for: on `path` (or its subtree) and after `after`; boots and imports always. */
 export interface EventFilter {
   path?: string;
@@ -69,9 +65,14 @@ export interface EventFilter {
 
 export function eventMatches(event: MetaEvent, filter: EventFilter): boolean {
   if (filter.after !== undefined && event.seq <= filter.after) return false;
-  return !filter.path || event.path === filter.path || (!!filter.subtree && isAncestorOrSelf(filter.path, event.path)) || event.kind === 'boot' || event.kind === 'import';
+  return !filter.path || event.path === filter.path || (!!filter.subtree && isAncestorOrSelf(filter.path, event.path)) || replacesTree(event);
 }
 
+/**
+ * The metadata tree in etcd, event-sourced: every change writes an immutable event and the state it
+ * describes in one transaction, committed only if nothing was written to the tree since the view
+ * the decision was made on, and guarded by compares on the keys the change touches.
+ */
 export class MetaStore {
   readonly layout: MetaLayout;
   private readonly chunkSize: number;
