@@ -14,7 +14,6 @@ function entries(count: number): RevokedCertificate[] {
   }));
 }
 
-
 function main() {
   const ca = createCaHierarchy({}).intermediate.authority;
   const metrics: { name: string; value: number; unit: string }[] = [];

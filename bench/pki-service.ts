@@ -42,7 +42,6 @@ async function signRate(bus: BusClient, csr: string, seconds = SECONDS_PER_CASE)
   return done / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'am-bench-pki-service-'));
   const ecCsr = opensslCsr(dir, 'ec', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);

@@ -1,13 +1,13 @@
 import {
   authorizeDatasetCredentialContract,
   authorizeVouchContract,
-  RequestBatcher,
   createDelegationContract,
   datasetCredentialContract,
   delegationTargetContract,
   extendDelegationContract,
   handler,
   jwksContract,
+  RequestBatcher,
   signingKeysContract,
   validateCredentialContract,
   vouchContract,
@@ -68,7 +68,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
   const clock = deps.clock ?? Date.now;
   const nowSec = () => Math.floor(clock() / 1000);
   const cache = new CachingCredentialVerifier();
-  // Vouches that arrive together are decided together: one request to policy for the lot.
+  // Vouches that arrive together are decided together, in batched requests to policy.
   const vouchDecisions = new RequestBatcher(deps.bus, authorizeVouchContract);
 
   /** Local check of a JWT caller credential (policy checks it again, and decides). */

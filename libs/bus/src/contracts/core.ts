@@ -16,8 +16,8 @@ export function contract<Req extends z.ZodType, Res extends z.ZodType>(subject: 
 }
 
 /**
- * A contract whose requests may also travel together: up to MAX_BATCH_ITEMS of them as one request
- * on `batchSubject`, each answered as if it had come alone (libs/bus batch.ts). A service that
+ * A contract whose requests may also travel together: up to MAX_BATCH_ITEMS of them (and
+ * MAX_BATCH_BYTES) as one request on `batchSubject`, each answered as if it had come alone (batch.ts). A service that
  * handles the contract answers the batch subject too; callers opt in with a RequestBatcher.
  */
 export interface BatchableContract<Req extends z.ZodType, Res extends z.ZodType> extends Contract<Req, Res> {

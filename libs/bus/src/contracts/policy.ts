@@ -195,7 +195,7 @@ export const resolveCallerContract = contract(
 
 /**
  * May the caller obtain a credential (or certificate) for `principal`: View + VOUCHFOR, or itself
- * when `allowSelf`. Batchable: identity sends the vouches it receives together as one request.
+ * when `allowSelf`. Batchable: identity sends the vouches it receives together in batches.
  */
 export const authorizeVouchContract = batchable(
   contract(
