@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { requireBinary } from './binaries';
-import { freePort, waitFor } from './net';
-import { launch, type ManagedProcess } from './process';
+import { freePorts } from './net';
+import { awaitReady, launch, type ManagedProcess } from './process';
 
 export interface EtcdOptions {
   dataDir: string;
@@ -22,11 +22,13 @@ export class EtcdServer {
   ) {}
 
   static async start(options: EtcdOptions): Promise<EtcdServer> {
+    // Two consecutive ports, so the client and peer ports can never be the same one.
+    const free = options.clientPort === undefined || options.peerPort === undefined ? await freePorts(2) : 0;
     const opts: Required<EtcdOptions> = {
       host: '127.0.0.1',
       logFile: join(options.dataDir, '..', 'etcd.log'),
-      clientPort: options.clientPort ?? (await freePort()),
-      peerPort: options.peerPort ?? (await freePort()),
+      clientPort: options.clientPort ?? free,
+      peerPort: options.peerPort ?? free + 1,
       detached: false,
       ...options,
     } as Required<EtcdOptions>;
@@ -61,7 +63,7 @@ export class EtcdServer {
       ],
       { logFile, detached: this.opts.detached },
     );
-    await waitFor(`etcd on ${this.url} (log: ${logFile})`, async () => {
+    await awaitReady(this.proc, `etcd on ${this.url}`, logFile, async () => {
       const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(500) });
       return res.ok && ((await res.json()) as { health?: string }).health === 'true';
     });

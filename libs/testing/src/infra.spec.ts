@@ -1,8 +1,13 @@
 import { Etcd3 } from 'etcd3';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'nats';
+import { EtcdServer } from './etcd';
 import { TestInfra } from './infra';
-import { portOpen } from './net';
+import { freePorts, portOpen } from './net';
 
 describe('TestInfra (real etcd and nats-server)', () => {
   let infra: TestInfra;
@@ -47,5 +52,29 @@ describe('TestInfra (real etcd and nats-server)', () => {
     etcd = new Etcd3({ hosts: infra.etcd.url });
     expect(await etcd.get('/kept').string()).toBe('yes');
     etcd.close();
+  });
+
+  it('reports a server that exits while starting at once, quoting its log, and leaves nothing running', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'am-etcd-fail-'));
+    const port = await freePorts(2);
+    const squatter = await new Promise<Server>((resolve) => {
+      const srv = createServer((socket) => socket.destroy());
+      srv.listen(port, '127.0.0.1', () => resolve(srv));
+    });
+    try {
+      const started = Date.now();
+      const failure = await EtcdServer.start({ dataDir: join(dir, 'etcd'), logFile: join(dir, 'etcd.log'), clientPort: port, peerPort: port + 1 }).then(
+        () => undefined,
+        (err: Error) => err.message,
+      );
+      expect(failure).toMatch(/etcd on http:\/\/127\.0\.0\.1:\d+: the process exited \(code \d+\) before it was ready/);
+      expect(failure).toMatch(/last lines of .*etcd\.log:\n[^]*address already in use/);
+      // Failed at the exit, well before the 15 s readiness timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await portOpen(port + 1)).toBe(false);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireBinary } from './binaries';
 import { renderNatsConfig, type NatsUser } from './nats-config';
-import { freePort, portOpen, waitFor } from './net';
-import { launch, type ManagedProcess } from './process';
+import { freePort, portOpen } from './net';
+import { awaitReady, launch, type ManagedProcess } from './process';
 
 export interface NatsOptions {
   dir: string;
@@ -42,7 +42,7 @@ export class NatsServer {
 
   async start(): Promise<void> {
     this.proc = launch(this.binary, ['-c', this.configFile], { logFile: this.logFile, detached: this.detached });
-    await waitFor(`nats-server on ${this.url} (log: ${this.logFile})`, () => portOpen(this.port, this.host));
+    await awaitReady(this.proc, `nats-server on ${this.url}`, this.logFile, () => portOpen(this.port, this.host));
   }
 
   get pid(): number | undefined {

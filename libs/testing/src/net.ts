@@ -5,6 +5,18 @@ import { createConnection, createServer } from 'node:net';
 const LOWEST = 10_000;
 
 /**
+ * Ports at or above LOWEST that the Fetch standard's "bad port" list forbids: Node's `fetch`
+ * refuses them outright ("bad port"), so a server there could never be probed or called with it.
+ */
+const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([10_080]);
+
+/** True when none of the `count` ports from `first` on is one `fetch` refuses. */
+export function fetchAllows(first: number, count: number): boolean {
+  for (let port = first; port < first + count; port++) if (FETCH_BAD_PORTS.has(port)) return false;
+  return true;
+}
+
+/**
  * Where the kernel starts picking source ports for outgoing connections (Linux; 32768 elsewhere).
  * A port chosen below it cannot be taken by some test's client connection between the moment it
  * was found free and the moment a server binds it, as a port the OS hands out for `listen(0)` can.
@@ -29,13 +41,14 @@ function bindable(port: number): Promise<boolean> {
 
 /**
  * The first of `count` consecutive ports that were all free on 127.0.0.1 a moment ago, chosen at
- * random below the ephemeral range (so concurrent test runs rarely pick the same ones).
+ * random below the ephemeral range (so concurrent test runs rarely pick the same ones), none of
+ * them a port `fetch` refuses.
  */
 export async function freePorts(count: number): Promise<number> {
   const highest = ephemeralStart() - count;
   for (let attempt = 0; attempt < 500; attempt++) {
     const first = LOWEST + Math.floor(Math.random() * (highest - LOWEST));
-    let free = true;
+    let free = fetchAllows(first, count);
     for (let i = 0; i < count && free; i++) free = await bindable(first + i);
     if (free) return first;
   }

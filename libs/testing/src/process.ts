@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { waitFor } from './net';
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -67,6 +68,33 @@ export function launch(command: string, args: string[], options: { logFile: stri
       clearTimeout(timer);
     },
   };
+}
+
+/** The last `lines` lines of a log file, or a note that there is none to show. */
+function logTail(logFile: string, lines = 15): string {
+  try {
+    const text = readFileSync(logFile, 'utf8').trimEnd();
+    return text ? text.split('\n').slice(-lines).join('\n') : '(the log is empty)';
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Waits until `probe` says the server `proc` is ready. If the server exits first, or does not get
+ * ready in time, it is stopped and the error quotes the end of its log, so a failed start (a port
+ * taken, a bad data dir) says why in the test output rather than only "timed out".
+ */
+export async function awaitReady(proc: ManagedProcess, what: string, logFile: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  let exitCode: number | null | undefined;
+  void proc.exited.then((code) => (exitCode = code));
+  try {
+    await waitFor(what, async () => exitCode !== undefined || (await probe()), timeoutMs);
+    if (exitCode !== undefined) throw new Error(`${what}: the process exited (code ${exitCode}) before it was ready`);
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\nlast lines of ${logFile}:\n${logTail(logFile)}`);
+  }
 }
 
 export interface ProcessResult {
