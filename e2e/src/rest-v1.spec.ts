@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { HOSTILE_CREDENTIAL_CASES, hostileCredentials } from '@am/testing';
 import { connect } from 'nats';
 import { startStack, type TestStack } from './stack';
 
@@ -147,6 +148,29 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     const jwks = (await call('GET', '/.well-known/jwks.json')).json;
     const kid = JSON.parse(Buffer.from(vouched.json.credential.split('.')[0], 'base64url').toString()).kid;
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(kid);
+  });
+
+  describe('hostile credentials at the gateway: each one is a 401, with the reason', () => {
+    let forged: Awaited<ReturnType<typeof hostileCredentials>>;
+    beforeAll(async () => {
+      forged = await hostileCredentials(await stack.identity.signingKeys.signingKeyFor(1800), OPERATOR);
+    });
+
+    it.each(HOSTILE_CREDENTIAL_CASES)('%s', async (what) => {
+      const { token, reason } = forged.hostile[what];
+      for (const path of ['/v1/whoami', '/v1/nodes/user']) {
+        const refused = await call('GET', path, { as: token });
+        expectProblem(refused, 401);
+        expect(refused.json.detail).toMatch(reason);
+      }
+      const checked = await call('POST', '/v1/check', { as: token, body: { target: 'am://user', ops: ['VIEW'] } });
+      expectProblem(checked, 401);
+    });
+
+    it('the well-formed credential they were made from is accepted (each case above fails for its own reason)', async () => {
+      expect((await call('GET', '/v1/whoami', { as: forged.wellFormed })).json).toMatchObject({ principal: OPERATOR, via: 'credential' });
+      expect((await call('POST', '/v1/check', { as: forged.wellFormed, body: { target: 'am://user', ops: ['VIEW'] } })).status).toBe(200);
+    });
   });
 
   it('delegation: a credential with a target ACE, validated by the consumer it is presented to, extended without widening', async () => {

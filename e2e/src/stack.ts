@@ -12,6 +12,8 @@ export interface TestStack {
   /** /metrics URLs of policy, identity, pki and gateway, in that order. */
   metricsUrls: string[];
   policy: Awaited<ReturnType<typeof startPolicy>>;
+  /** The identity service: its ssh endpoint's port, and its signing keys (to forge hostile credentials). */
+  identity: Awaited<ReturnType<typeof startIdentity>>;
   /** The gateway's AM_BOOTSTRAP_TOKEN: booting the empty store over REST needs it. */
   bootstrapToken: string;
   stop(): Promise<void>;
@@ -29,15 +31,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const infra = await TestInfra.start();
   try {
     const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: options.bootUniverse ?? 'new_sample' }))));
-    const started = [
-      policy,
-      infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity')))),
-      infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki')))),
-    ];
+    const identity = infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity'))));
+    const started = [policy, identity, infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki'))))];
     const bootstrapToken = randomBytes(18).toString('base64url');
     const gateway = infra.track(await startGateway(loadConfig(gatewaySettings, infra.env('gateway', options.bootstrapToken === false ? {} : { AM_BOOTSTRAP_TOKEN: bootstrapToken }))));
     const metricsUrls = [...started, gateway].map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`);
-    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, bootstrapToken, stop: () => infra.stop() };
+    return { infra, gatewayUrl: `http://127.0.0.1:${gateway.port}`, metricsUrls, policy, identity, bootstrapToken, stop: () => infra.stop() };
   } catch (err) {
     await infra.stop();
     throw err;

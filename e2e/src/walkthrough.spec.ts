@@ -1,14 +1,17 @@
 /**
- * The walkthrough of compat-rest §6.13 through the `am` CLI (runCli, in process) against the
- * real stack, starting from an empty store: steps 1, 2, 5, the plugin flow of step 6, and step 3
- * (the ssh key) last, since after it the operator can no longer use the plain path.
+ * The walkthrough of compat-rest §6.13, steps 1 to 6 in order, through the `am` CLI (runCli, in
+ * process) and the real OpenSSH client against the real stack, starting from an empty store.
  */
+import { sshCredential, sshKeygen } from '@am/testing';
 import { runCli } from '@apps/cli';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startStack, type TestStack } from './stack';
 
 const OPERATOR = 'am://user/the-operator';
 const ALICE = 'am://user/hpe/bu1/alice';
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHdhbGt0aHJvdWdoLXRlc3Qta2V5LW5vdC1yZWFsLTAx walkthrough@test';
+const PLUGIN = 'am://workload/yoyodyne/id-plugin';
+const BOB = 'am://user/yoyodyne/bob';
 
 describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
   let stack: TestStack;
@@ -22,8 +25,23 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     return { code, out, err, json: () => JSON.parse(out) };
   };
 
+  /** `ssh -l principal -p <ssh port> 127.0.0.1 > file` with the real OpenSSH client; returns `@file` for AM_USER. */
+  const sshTo = async (principal: string, keyFile: string, file: string) => {
+    const r = await sshCredential(stack.identity.sshPort, principal, keyFile);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    await writeFile(join(stack.infra.dir, file), r.stdout, { mode: 0o600 });
+    return `@${join(stack.infra.dir, file)}`;
+  };
+  let operatorKey: { file: string; pub: string };
+  let pluginKey: { file: string; pub: string };
+  /** The operator's credential from the ssh endpoint (step 4), as `@file`. */
+  let operator: string;
+
   beforeAll(async () => {
     stack = await startStack({ bootUniverse: 'none' });
+    operatorKey = sshKeygen(stack.infra.dir, 'ed25519', 'operator');
+    pluginKey = sshKeygen(stack.infra.dir, 'rsa', 'plugin');
   });
   afterAll(() => stack?.stop());
 
@@ -58,8 +76,30 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     expect(ls.out).toContain('\n   "path": "am://",'.slice(1)); // 3-space indentation, as the reference
   });
 
+  it('3: once the operator has an ssh key, the plain path is refused', async () => {
+    expect(await am(OPERATOR, 'annotate', OPERATOR, `ssh-pubkey=${operatorKey.pub}`)).toMatchObject({ code: 0, out: '' });
+    const refused = await am(OPERATOR, 'ls', 'am://');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe('');
+    expect(refused.err).toBe("Error: am://user/the-operator has ssh key, can't use plaintext ID\n");
+  });
+
+  it('4: ssh -l am://user/the-operator gives a credential with which `am ls -r am://` works again (as text and as @file)', async () => {
+    const stranger = sshKeygen(stack.infra.dir, 'ed25519', 'stranger');
+    const wrongKey = await sshCredential(stack.identity.sshPort, OPERATOR, stranger.file);
+    expect(wrongKey.status).toBe(255);
+    expect(wrongKey.stderr).toContain('Permission denied (publickey)');
+
+    operator = await sshTo(OPERATOR, operatorKey.file, 'operator.jwt');
+    const asFile = await am(operator, 'ls', '-r', 'am://');
+    expect(asFile.code).toBe(0);
+    expect(asFile.json().children.map((c: { path: string }) => c.path)).toEqual(['am://data', 'am://role', 'am://user', 'am://workload']);
+    const credential = (await sshCredential(stack.identity.sshPort, OPERATOR, operatorKey.file)).stdout.trim();
+    expect((await am(credential, 'whoami')).json()).toMatchObject({ principal: OPERATOR, via: 'credential' });
+  });
+
   it('5: reload new_sample; alice sees am://user/{hpe,small}, demo-god all five; ls -l shows a redacted role', async () => {
-    const boot = await am(OPERATOR, 'boot', 'new_sample', '--force');
+    const boot = await am(operator, 'boot', 'new_sample', '--force');
     expect(boot).toMatchObject({ code: 0, out: 'Loaded new_sample\n' });
 
     expect((await am(ALICE, 'ls', 'am://user')).json()).toEqual({ path: 'am://user', children: [{ path: 'am://user/hpe' }, { path: 'am://user/small' }] });
@@ -108,12 +148,17 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     expect(gone.err).toMatch(/^Error: .*not found.*\n$/);
   });
 
-  it('6: the yoyodyne plugin vouches for bob, whose credential lists am://user as {small, yoyodyne}', async () => {
-    const vouched = await am('am://workload/yoyodyne/id-plugin', 'vouch', 'am://user/yoyodyne/bob');
+  it('6: the plugin, given an ssh key, logs in by ssh and vouches for bob (AM_USER=@id am vouch), whose view of am://user is {small, yoyodyne}', async () => {
+    expect((await am('am://user/demo-god', 'annotate', PLUGIN, `ssh-pubkey=${pluginKey.pub}`)).code).toBe(0);
+    const id = await sshTo(PLUGIN, pluginKey.file, 'id');
+    const vouched = await am(id, 'vouch', BOB);
     expect(vouched.code).toBe(0);
     const credential = vouched.out.trim();
     expect(credential.split('.')).toHaveLength(3);
-    expect((await am(credential, 'ls', 'am://user')).json().children).toEqual([{ path: 'am://user/small' }, { path: 'am://user/yoyodyne' }]);
+    await writeFile(join(stack.infra.dir, 'bob_cred'), vouched.out, { mode: 0o600 });
+    expect((await am(`@${join(stack.infra.dir, 'bob_cred')}`, 'ls', 'am://user')).json().children).toEqual([{ path: 'am://user/small' }, { path: 'am://user/yoyodyne' }]);
+    // Now that the plugin has a key, its plain path no longer vouches.
+    expect((await am(PLUGIN, 'vouch', BOB)).err).toContain("has ssh key, can't use plaintext ID");
     const validated = await am(credential, 'validate');
     expect(validated.code).toBe(0);
     expect(JSON.parse(validated.json().info)).toMatchObject({ id: 'am://user/yoyodyne/bob' });
@@ -123,13 +168,5 @@ describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
     expect(Object.keys((await am(undefined, 'signing-keys')).json().keys).length).toBeGreaterThan(0);
     const plain = await am('am://user/yoyodyne/bob', 'ls', 'am://user');
     expect(plain.err).toContain("am://user/yoyodyne/bob has identity plugins, can't use plaintext ID");
-  });
-
-  it('3: once the operator has an ssh key, the plain path is refused', async () => {
-    expect(await am(OPERATOR, 'annotate', OPERATOR, `ssh-pubkey=${KEY}`)).toMatchObject({ code: 0, out: '' });
-    const refused = await am(OPERATOR, 'ls', 'am://');
-    expect(refused.code).toBe(1);
-    expect(refused.out).toBe('');
-    expect(refused.err).toBe("Error: am://user/the-operator has ssh key, can't use plaintext ID\n");
   });
 });

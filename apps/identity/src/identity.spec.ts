@@ -11,52 +11,17 @@ import {
   validateCredentialContract,
   vouchContract,
 } from '@am/bus';
-import { generateSigningKey, issueCredential, keyId, type SigningKey } from '@am/crypto';
+import { keyId } from '@am/crypto';
 import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { TestInfra, waitFor } from '@am/testing';
+import { HOSTILE_CREDENTIAL_CASES, hostileCredentials, sshCredential, sshKeygen, TestInfra, waitFor } from '@am/testing';
 import { policySettings, startPolicy } from '@apps/policy';
-import { createHmac, sign } from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, StringCodec } from 'nats';
 import { identitySettings } from './config';
 import { startIdentity } from './start';
-
-interface SshResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real OpenSSH client, asynchronously (the server runs in this very process). */
-function ssh(port: number, principal: string, keyFile?: string): Promise<SshResult> {
-  const args = ['-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR'];
-  if (keyFile) args.push('-i', keyFile);
-  else args.push('-o', 'PubkeyAuthentication=yes', '-F', '/dev/null', '-o', 'IdentityFile=/dev/null');
-  args.push('-l', principal, '127.0.0.1');
-  return new Promise((resolve) => {
-    execFile('ssh', args, { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-
-function sshKey(dir: string, type: 'ed25519' | 'rsa' | 'ecdsa', name: string): { file: string; pub: string } {
-  const file = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', `${name}@test`, '-f', file]);
-  return { file, pub: execFileSync('cat', [`${file}.pub`], { encoding: 'utf8' }).trim() };
-}
-
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** A compact JWS with any header and claims, ES256-signed by `key` (to build hostile tokens). */
-function signRaw(header: Record<string, unknown>, claims: Record<string, unknown>, key: SigningKey): string {
-  const input = `${b64url(header)}.${b64url(claims)}`;
-  return `${input}.${sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-}
 
 describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () => {
   let infra: TestInfra;
@@ -75,9 +40,9 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     const env = infra.env('gateway');
     client = await connectBus({ AM_NATS_URL: [env.AM_NATS_URL], AM_NATS_USER: env.AM_NATS_USER, AM_NATS_PASSWORD: env.AM_NATS_PASSWORD }, 'identity-test');
     keyDir = infra.dir;
-    operatorKey = sshKey(keyDir, 'ed25519', 'operator');
-    pluginKey = sshKey(keyDir, 'rsa', 'plugin');
-    strangerKey = sshKey(keyDir, 'ed25519', 'stranger');
+    operatorKey = sshKeygen(keyDir, 'ed25519', 'operator');
+    pluginKey = sshKeygen(keyDir, 'rsa', 'plugin');
+    strangerKey = sshKeygen(keyDir, 'ed25519', 'stranger');
     // compat-rest §6.13 step 3: the operator secures itself; the plugin's key is added by demo-god (panopticon).
     await client.bus.request(annotateContract, { credential: 'am://user/the-operator', path: 'am://user/the-operator', annotation: { tag: 'ssh-pubkey', data: operatorKey.pub } });
     await client.bus.request(annotateContract, { credential: 'am://user/demo-god', path: 'am://workload/yoyodyne/id-plugin', annotation: { tag: 'ssh-pubkey', data: `no-pty ${pluginKey.pub}` } });
@@ -93,7 +58,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
 
   describe('ssh credential endpoint', () => {
     it('issues a one-hour login credential to the real OpenSSH client (ed25519), which policy then accepts', async () => {
-      const r = await ssh(identity.sshPort, 'am://user/the-operator', operatorKey.file);
+      const r = await sshCredential(identity.sshPort, 'am://user/the-operator', operatorKey.file);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
       const v = await validate(r.stdout);
@@ -105,7 +70,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     });
 
     it('accepts an rsa key given with authorized_keys options', async () => {
-      const r = await ssh(identity.sshPort, 'am://workload/yoyodyne/id-plugin', pluginKey.file);
+      const r = await sshCredential(identity.sshPort, 'am://workload/yoyodyne/id-plugin', pluginKey.file);
       expect(r.status).toBe(0);
       expect((await validate(r.stdout)).claims?.id).toBe('am://workload/yoyodyne/id-plugin');
     });
@@ -116,7 +81,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       ['a principal without any key (no key, no login)', 'am://user/hpe/bu1/alice', 'operator'],
       ['a login name that is not a principal path', 'root', 'operator'],
     ])('refuses %s', async (_what, principal, key) => {
-      const r = await ssh(identity.sshPort, principal, key === 'stranger' ? strangerKey.file : operatorKey.file);
+      const r = await sshCredential(identity.sshPort, principal, key === 'stranger' ? strangerKey.file : operatorKey.file);
       expect(r.status).toBe(255);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('Permission denied (publickey)');
@@ -125,9 +90,9 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     it('refuses even the right key once a source address has failed too often', async () => {
       const strict = await startIdentity(loadConfig(identitySettings, infra.env('identity', { AM_SSH_MAX_FAILURES: '2', AM_SSH_FAILURE_WINDOW: '1h' })));
       try {
-        expect((await ssh(strict.sshPort, 'am://user/the-operator', strangerKey.file)).status).toBe(255);
-        expect((await ssh(strict.sshPort, 'am://user/the-operator', strangerKey.file)).status).toBe(255);
-        const r = await ssh(strict.sshPort, 'am://user/the-operator', operatorKey.file);
+        expect((await sshCredential(strict.sshPort, 'am://user/the-operator', strangerKey.file)).status).toBe(255);
+        expect((await sshCredential(strict.sshPort, 'am://user/the-operator', strangerKey.file)).status).toBe(255);
+        const r = await sshCredential(strict.sshPort, 'am://user/the-operator', operatorKey.file);
         expect(r.status).toBe(255);
         expect(r.stderr).toContain('Permission denied (publickey)');
       } finally {
@@ -140,7 +105,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     let pluginCredential: string;
     let bobCredential: string;
     beforeAll(async () => {
-      pluginCredential = (await ssh(identity.sshPort, 'am://workload/yoyodyne/id-plugin', pluginKey.file)).stdout;
+      pluginCredential = (await sshCredential(identity.sshPort, 'am://workload/yoyodyne/id-plugin', pluginKey.file)).stdout;
       bobCredential = (await client.bus.request(vouchContract, { credential: pluginCredential, principal: 'am://user/yoyodyne/bob' })).credential;
     });
 
@@ -304,58 +269,25 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     });
 
     describe('hostile credentials are refused at validate and at vouch', () => {
-      const now = () => Math.floor(Date.now() / 1000);
-      let key: SigningKey;
-      let claims: Record<string, unknown>;
-      let header: Record<string, unknown>;
+      let forged: Awaited<ReturnType<typeof hostileCredentials>>;
       beforeAll(async () => {
-        key = await identity.signingKeys.signingKeyFor(1800);
-        header = { alg: 'ES256', typ: 'JWT', kid: keyId(key.expiry) };
-        claims = { iss: 'access-manager', sub: 'id', aud: ['access-manager'], iat: now(), nbf: now() - 300, exp: now() + 600, key: key.expiry, id: 'am://workload/yoyodyne/id-plugin', roles: null, typ: 'login' };
+        forged = await hostileCredentials(await identity.signingKeys.signingKeyFor(1800), 'am://workload/yoyodyne/id-plugin');
       });
 
-      const cases: [string, () => Promise<string> | string, RegExp][] = [
-        ['alg none', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`, /invalid credential|signing method none/],
-        [
-          'HS256 signed with the public key',
-          () => {
-            const input = `${b64url({ ...header, alg: 'HS256' })}.${b64url(claims)}`;
-            return `${input}.${createHmac('sha256', key.publicKey.export({ format: 'pem', type: 'spki' })).update(input).digest('base64url')}`;
-          },
-          /signing method HS256 is invalid/,
-        ],
-        ['expired', () => signRaw(header, { ...claims, iat: now() - 4000, nbf: now() - 4300, exp: now() - 400 }, key), /token is expired by 6m4\ds|token is expired/],
-        ['not yet valid', () => signRaw(header, { ...claims, iat: now() + 30, nbf: now() + 900, exp: now() + 1800 }, key), /not valid yet/],
-        ['unknown kid', () => issueCredential({ key: generateSigningKey(now() + 7200), principal: 'am://workload/yoyodyne/id-plugin', kind: 'login', lifetimeSec: 600, now: now() }), /key not found/],
-        ['wrong issuer', () => signRaw(header, { ...claims, iss: 'evil' }, key), /invalid issuer/],
-        ['wrong audience', () => signRaw(header, { ...claims, aud: ['somebody-else'] }, key), /invalid audience/],
-        [
-          'tampered payload',
-          () => {
-            const [h, , s] = signRaw(header, claims, key).split('.');
-            return `${h}.${b64url({ ...claims, id: 'am://user/yoyodyne/alice' })}.${s}`;
-          },
-          /verification error/,
-        ],
-        ['truncated', () => signRaw(header, claims, key).slice(0, -6), /verification error/],
-        ['a delegation credential used as a login', () => issueCredential({ key, principal: 'am://workload/yoyodyne/id-plugin', kind: 'delegation', roles: [], lifetimeSec: 600, now: now() }), /delegation credential is not a login credential/],
-      ];
-
-      it.each(cases)('%s', async (_what, make, message) => {
-        const token = await make();
+      it.each(HOSTILE_CREDENTIAL_CASES)('%s', async (what) => {
+        const { token, reason } = forged.hostile[what];
         const v = await validate(token, 'login');
         expect(v.valid).toBe(false);
         expect(v.info).toBe('');
-        expect(v.message).toMatch(message);
+        expect(v.message).toMatch(reason);
         const vouch = client.bus.request(vouchContract, { credential: token, principal: 'am://user/yoyodyne/bob' });
         await expect(vouch).rejects.toBeInstanceOf(UnauthenticatedError);
-        await expect(vouch).rejects.toThrow(message);
+        await expect(vouch).rejects.toThrow(reason);
       });
 
       it('the same claims signed properly do pass (the cases above fail for their own reason only)', async () => {
-        const token = signRaw(header, claims, key);
-        expect((await validate(token, 'login')).valid).toBe(true);
-        await expect(client.bus.request(vouchContract, { credential: token, principal: 'am://user/yoyodyne/bob' })).resolves.toMatchObject({ principal: 'am://user/yoyodyne/bob' });
+        expect((await validate(forged.wellFormed, 'login')).valid).toBe(true);
+        await expect(client.bus.request(vouchContract, { credential: forged.wellFormed, principal: 'am://user/yoyodyne/bob' })).resolves.toMatchObject({ principal: 'am://user/yoyodyne/bob' });
       });
 
       it('a plain principal path is not a credential for validate', async () => {
@@ -373,7 +305,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     const other = await startIdentity(loadConfig(identitySettings, infra.env('identity', { AM_ETCD_PREFIX: '/elsewhere/', AM_SSH_HOST_KEY: join(infra.dir, 'other_host_key') })));
     try {
       expect(other.signingKeys.all()).toEqual([]);
-      await ssh(other.sshPort, 'am://user/the-operator', operatorKey.file);
+      await sshCredential(other.sshPort, 'am://user/the-operator', operatorKey.file);
       const kids = other.signingKeys.all().map((k) => keyId(k.expiry));
       expect(kids).toHaveLength(1);
       await waitFor('the signing-key-created event', () => created.length > 0, 5000, 10);
@@ -389,7 +321,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
   });
 
   it('keeps its signing keys and its ssh host key across a restart', async () => {
-    const before = await ssh(identity.sshPort, 'am://user/the-operator', operatorKey.file);
+    const before = await sshCredential(identity.sshPort, 'am://user/the-operator', operatorKey.file);
     const hostKey = await readFile(join(infra.dir, 'ssh_host_ed25519'), 'utf8');
     const kids = Object.keys((await client.bus.request(signingKeysContract, {})).keys);
     await identity.close();
@@ -397,7 +329,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
     expect(await readFile(join(infra.dir, 'ssh_host_ed25519'), 'utf8')).toBe(hostKey);
     expect(Object.keys((await client.bus.request(signingKeysContract, {})).keys)).toEqual(kids);
     expect((await validate(before.stdout)).valid).toBe(true);
-    const after = await ssh(identity.sshPort, 'am://user/the-operator', operatorKey.file);
+    const after = await sshCredential(identity.sshPort, 'am://user/the-operator', operatorKey.file);
     const kidOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[0], 'base64url').toString()).kid;
     expect(kidOf(after.stdout)).toBe(kidOf(before.stdout));
   });

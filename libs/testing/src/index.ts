@@ -6,3 +6,5 @@ export * from './nats-config';
 export * from './net';
 export * from './process';
 export * from './generate-universe';
+export * from './openssh';
+export * from './hostile-credentials';
