@@ -1,5 +1,5 @@
-// Credential issue and verification cost (libs/crypto/src/jwt): ES256 issue through jose, verify
-// through node:crypto with every §8.3 check, and the gateway's verification cache on a hit. jose's
+// Credential issue and verification cost (libs/crypto/src/jwt): ES256 issue and verify through
+// node:crypto (verify with every §8.3 check), and the gateway's verification cache on a hit. jose's
 // own jwtVerify is measured alongside to show what the synchronous verifier buys.
 // The last stdout line is the JSON summary read by scripts/bench.mjs.
 import { CachingCredentialVerifier, generateSigningKey, issueCredential, verifyCredential } from '@am/crypto';

@@ -5,8 +5,10 @@ import { pkiSettings } from '@apps/pki';
 import { policySettings } from '@apps/policy';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { MasterKey } from '@am/crypto';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -25,12 +27,14 @@ type Service = {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  secrets?: string[];
   command?: string[];
   build?: { dockerfile: string; target: string };
 };
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
 };
 const apps = { policy: policySettings, identity: identitySettings, pki: pkiSettings, gateway: gatewaySettings } as const;
 
@@ -65,6 +69,7 @@ describe('docker-compose.yml', () => {
   it('keeps etcd data in a named volume and starts services only after healthy dependencies', () => {
     expect(compose.services.etcd.volumes).toContain('etcd-data:/etcd-data');
     expect(Object.keys(compose.volumes)).toContain('etcd-data');
+    expect(compose.services.identity.volumes).toEqual(['identity-keys:/var/lib/am']); // the ssh host key
     for (const app of Object.keys(apps)) {
       const deps = compose.services[app].depends_on ?? {};
       expect(deps.etcd?.condition).toBe('service_healthy');
@@ -106,5 +111,56 @@ describe('docker-compose.yml', () => {
     const r = spawnSync(requireBinary('nats-server', 'nats-server'), ['-t', '-c', join(root, 'deploy/nats/nats.conf')], { env, encoding: 'utf8' });
     expect(r.stderr + r.stdout).toContain('is valid');
     expect(r.status).toBe(0);
+  });
+
+  it('hands identity and pki their master keys as compose secrets, from files neither git nor an image ever holds', () => {
+    for (const app of ['identity', 'pki']) {
+      const secret = `${app}_master_key`;
+      expect(compose.services[app].secrets).toEqual([secret]);
+      expect(compose.services[app].environment?.AM_MASTER_KEY_FILE).toBe(`/run/secrets/${secret}`);
+      expect(compose.secrets[secret]).toEqual({ file: `./deploy/secrets/${app}-master.key` });
+    }
+    for (const file of ['deploy/secrets/identity-master.key', 'deploy/secrets/pki-master.key', '.env']) {
+      expect([file, spawnSync('git', ['check-ignore', '-q', file], { cwd: root }).status]).toEqual([file, 0]);
+    }
+    const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(dockerignore).toEqual(expect.arrayContaining(['deploy/secrets', '.env', '.am'])); // never in an image layer
+  });
+
+  describe('deploy/make-secrets', () => {
+    let dir: string;
+    const run = () => spawnSync(join(dir, 'deploy', 'make-secrets'), { encoding: 'utf8' });
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'am-make-secrets-'));
+      mkdirSync(join(dir, 'deploy'));
+      copyFileSync(join(root, 'deploy', 'make-secrets'), join(dir, 'deploy', 'make-secrets'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('makes the master keys compose names (valid, in a directory only the owner can enter) and random NATS passwords in .env', async () => {
+      const first = run();
+      expect(first.status).toBe(0);
+      expect(statSync(join(dir, 'deploy', 'secrets')).mode & 0o777).toBe(0o700);
+      for (const secret of Object.values(compose.secrets)) {
+        const file = join(dir, secret.file);
+        await expect(MasterKey.load(file)).resolves.toBeInstanceOf(MasterKey);
+        expect(statSync(file).mode & 0o222).toBe(0); // read-only
+      }
+      expect(readFileSync(join(dir, 'deploy/secrets/identity-master.key'))).not.toEqual(readFileSync(join(dir, 'deploy/secrets/pki-master.key')));
+      const env = readFileSync(join(dir, '.env'), 'utf8');
+      expect(statSync(join(dir, '.env')).mode & 0o077).toBe(0);
+      const passwords = Object.keys(compose.services.nats.environment ?? {}).map((v) => env.match(new RegExp(`^${v}=([\\w-]{24})$`, 'm'))?.[1]);
+      expect(passwords).toHaveLength(5);
+      expect(new Set(passwords).size).toBe(5);
+      expect(passwords).not.toContain(undefined);
+    });
+
+    it('never replaces what exists: a second run changes nothing', () => {
+      const before = [readFileSync(join(dir, 'deploy/secrets/identity-master.key'), 'utf8'), readFileSync(join(dir, '.env'), 'utf8')];
+      const again = run();
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('kept');
+      expect([readFileSync(join(dir, 'deploy/secrets/identity-master.key'), 'utf8'), readFileSync(join(dir, '.env'), 'utf8')]).toEqual(before);
+    });
   });
 });
