@@ -57,6 +57,25 @@ describe('credentials resolved against signing keys published in a real etcd', (
     expect(() => resolver.resolve(token, Date.now())).toThrow(UnauthenticatedError);
   });
 
+  it('resolveLatest reads the keys again for a credential signed by a key newer than any its watch delivered', async () => {
+    // A directory whose watch has stopped stands for one whose watch lags behind identity.
+    const lagging = new SigningKeyDirectory(etcd, layout);
+    await lagging.start();
+    await lagging.stop();
+    const laggingResolver = new CallerResolver(() => engine, lagging, { allowDemoIdentities: false });
+    const newest = Math.max(...lagging.all().map((k) => k.expiry));
+    const older = generateSigningKey(newest - 60);
+    const fresh = generateSigningKey(newest + 60);
+    await publish(older);
+    await publish(fresh);
+    // A key older than one already known cannot have been created since: no read, refused.
+    await expect(laggingResolver.resolveLatest(await login('am://user/alice', older), Date.now())).rejects.toThrow(new UnauthenticatedError('key not found'));
+    expect(lagging.get(older.expiry)).toBeUndefined();
+    const token = await login('am://user/alice', fresh);
+    expect(() => laggingResolver.resolve(token, Date.now())).toThrow(new UnauthenticatedError('key not found'));
+    await expect(laggingResolver.resolveLatest(token, Date.now())).resolves.toMatchObject({ principal: 'am://user/alice', via: 'credential' });
+  });
+
   it('refuses a delegation credential as a login, and one for a principal no longer in the tree', async () => {
     const delegation = await issueCredential({ key, principal: 'am://user/alice', kind: 'delegation', roles: [], lifetimeSec: 600, now: nowSec });
     expect(() => resolver.resolve(delegation, Date.now())).toThrow(UnauthenticatedError);

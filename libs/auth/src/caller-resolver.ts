@@ -25,6 +25,17 @@ export interface ResolvedCaller {
   certificate?: { fingerprint: string; serial: string; anchor: string };
 }
 
+/** A JWT naming a signing key this service does not know (yet, perhaps: see `resolveLatest`). */
+export class UnknownSigningKeyError extends UnauthenticatedError {
+  constructor(
+    message: string,
+    /** The key (its expiry) the token named. */
+    readonly namedKey: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Three base64url segments: anything else is not a JWT and is tried as a principal path. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -44,7 +55,7 @@ export class CallerResolver {
 
   constructor(
     private readonly engine: () => AccessEngine,
-    private readonly keys: VerificationKeyLookup,
+    private readonly keys: VerificationKeyLookup & { catchUp?(expiry: number): Promise<boolean> },
     private readonly settings: CallerSettings,
     cacheEntries?: number,
   ) {
@@ -66,12 +77,27 @@ export class CallerResolver {
     try {
       claims = this.cache.verify(credential.trim(), { keys: this.keys, now: Math.floor(nowMs / 1000), accept }).claims;
     } catch (err) {
+      if (err instanceof InvalidCredentialError && err.reason === 'key-not-found' && err.namedKey !== undefined) throw new UnknownSigningKeyError(err.message, err.namedKey);
       if (err instanceof InvalidCredentialError) throw new UnauthenticatedError(err.message);
       throw err;
     }
     // §8.3 step 8: a credential for a principal that has since been removed authenticates nobody.
     if (!this.engine().has(claims.id)) throw new UnauthenticatedError(`${claims.id} not found`);
     return { principal: claims.id, via: 'credential', claims };
+  }
+
+  /**
+   * `resolve`, except that a JWT naming a key newer than every key known here has the keys read
+   * again first (the key set's `catchUp`): identity signs with a new key the moment it creates it,
+   * and this service's etcd watch may not have delivered it yet.
+   */
+  async resolveLatest(credential: string, nowMs: number, accept: AcceptedKind = 'login'): Promise<ResolvedCaller> {
+    try {
+      return this.resolve(credential, nowMs, accept);
+    } catch (err) {
+      if (!(err instanceof UnknownSigningKeyError) || !this.keys.catchUp || !(await this.keys.catchUp(err.namedKey))) throw err;
+      return this.resolve(credential, nowMs, accept);
+    }
   }
 
   /** A client certificate is a login: verified live (revocations included) and mapped to a principal that must exist. */

@@ -2,6 +2,7 @@ import { verificationKeyFromPem, type VerificationKey, type VerificationKeyLooku
 import { KeyLayout } from '@am/store';
 import type { Etcd3, Watcher } from 'etcd3';
 import { z } from 'zod';
+import { KeyCatchUp } from './key-catch-up';
 
 const PublishedKey = z.object({ expiry: z.number().int().positive(), publicKeyPem: z.string() });
 
@@ -14,6 +15,7 @@ export class SigningKeyDirectory implements VerificationKeyLookup {
   private keys = new Map<number, VerificationKey>();
   private watcher?: Watcher;
   private readonly prefix: string;
+  private readonly catchUpReads = new KeyCatchUp(this, () => this.addPublished());
 
   constructor(
     private readonly etcd: Etcd3,
@@ -31,6 +33,11 @@ export class SigningKeyDirectory implements VerificationKeyLookup {
     return [...this.keys.values()];
   }
 
+  /** Whether the key is known, after reading etcd again if it may have been created since the watch last spoke. */
+  catchUp(expiry: number): Promise<boolean> {
+    return this.catchUpReads.catchUp(expiry);
+  }
+
   async start(): Promise<void> {
     const revision = await this.load();
     this.watcher = await this.etcd.watch().prefix(this.prefix).startRevision(String(revision + 1)).create();
@@ -42,8 +49,11 @@ export class SigningKeyDirectory implements VerificationKeyLookup {
     });
   }
 
+  /** Idempotent: etcd3's cancel of an already cancelled watcher never settles. */
   async stop(): Promise<void> {
-    await this.watcher?.cancel();
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.cancel();
   }
 
   /** Reads every published key at one revision and replaces the set; returns that revision. */
@@ -56,6 +66,18 @@ export class SigningKeyDirectory implements VerificationKeyLookup {
     }
     this.keys = next;
     return Number(res.header!.revision);
+  }
+
+  /**
+   * Adds the published keys not known here, and nothing else: unlike `load`, it cannot undo what
+   * the watch applied while the read was on its way (removals stay the watch's job).
+   */
+  private async addPublished(): Promise<void> {
+    const res = await this.etcd.getAll().prefix(this.prefix).exec();
+    for (const kv of res.kvs) {
+      const key = this.parse(kv.value.toString());
+      if (key && !this.keys.has(key.expiry)) this.keys.set(key.expiry, key);
+    }
   }
 
   private put(_key: string, value: string): void {

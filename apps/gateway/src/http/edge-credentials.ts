@@ -1,4 +1,4 @@
-import { looksLikeJwt } from '@am/auth';
+import { looksLikeJwt, mayBeNewerKey } from '@am/auth';
 import { CachingCredentialVerifier, InvalidCredentialError, type VerificationKey, type VerificationKeyLookup } from '@am/crypto';
 import { UnauthenticatedError } from '@am/model';
 
@@ -32,14 +32,8 @@ export class EdgeCredentialCheck {
       this.cache.verify(credential, { keys: this.keys, now: Math.floor(this.clock() / 1000), accept: 'login' });
     } catch (err) {
       if (!(err instanceof InvalidCredentialError)) throw err;
-      if (err.reason === 'key-not-found' && this.mayBeNewerKey(err.namedKey)) return;
+      if (err.reason === 'key-not-found' && mayBeNewerKey(err.namedKey, this.keys.all(), this.clock())) return;
       throw new UnauthenticatedError(err.message);
     }
-  }
-
-  /** A key (named by its expiry) that may have been created after this gateway last heard of keys. */
-  private mayBeNewerKey(expiry: number | undefined): boolean {
-    if (expiry === undefined || expiry <= this.clock() / 1000) return false;
-    return this.keys.all().every((k) => k.expiry < expiry);
   }
 }

@@ -1,3 +1,4 @@
+import { verifyWithCatchUp } from '@am/auth';
 import {
   authorizeDatasetCredentialContract,
   authorizeVouchContract,
@@ -72,19 +73,19 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
   const vouchDecisions = new RequestBatcher(deps.bus, authorizeVouchContract);
 
   /** Local check of a JWT caller credential (policy checks it again, and decides). */
-  const precheckCaller = (credential: string) => {
+  const precheckCaller = async (credential: string) => {
     if (!JWT_SHAPE.test(credential.trim())) return;
     try {
-      cache.verify(credential.trim(), { keys: deps.keys, now: nowSec(), accept: 'login' });
+      await verifyWithCatchUp(deps.keys, () => cache.verify(credential.trim(), { keys: deps.keys, now: nowSec(), accept: 'login' }));
     } catch (err) {
       if (err instanceof InvalidCredentialError) throw new UnauthenticatedError(err.message);
       throw err;
     }
   };
 
-  const verifyDelegation = (token: string): CredentialClaims => {
+  const verifyDelegation = async (token: string): Promise<CredentialClaims> => {
     try {
-      return verifyCredential(token, { keys: deps.keys, now: nowSec(), accept: 'delegation' }).claims;
+      return (await verifyWithCatchUp(deps.keys, () => verifyCredential(token, { keys: deps.keys, now: nowSec(), accept: 'delegation' }))).claims;
     } catch (err) {
       if (err instanceof InvalidCredentialError) throw new UnauthenticatedError(`delegation credential: ${err.message}`);
       throw err;
@@ -93,7 +94,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
 
   /** Policy decides the dataset credential and the use of every role the new ACEs name. */
   const delegationPlan = async (credential: string, dataset: string, requested: DelegationAces): Promise<DatasetPlan & { plan: { kind: 'delegation' } }> => {
-    precheckCaller(credential);
+    await precheckCaller(credential);
     const useRoles = [...new Set([requested.target, requested.heritable].flatMap(delegationAceRoles))];
     const decided = await deps.bus.request(authorizeDatasetCredentialContract, { credential, dataset, operations: [], useRoles });
     if (decided.plan.kind !== 'delegation') throw new FailedPreconditionError(`${decided.plan.dataset} delegates no attributes; ask for a dataset credential instead`);
@@ -117,7 +118,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
 
   return [
     handler(vouchContract, async ({ credential, principal }) => {
-      precheckCaller(credential);
+      await precheckCaller(credential);
       const decided = await vouchDecisions.request({ credential, principal });
       const issued = await deps.issuer.issue({
         principal: decided.principal,
@@ -130,9 +131,9 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     }),
 
     handler(validateCredentialContract, async ({ credential, accept, presenter }) => {
-      const result = validate(credential, accept, deps.keys, nowSec());
+      const result = await validate(credential, accept, deps.keys, nowSec());
       if (presenter === undefined || !result.valid) return result;
-      precheckCaller(presenter);
+      await precheckCaller(presenter);
       if (result.kind !== 'delegation') return { valid: false, info: '', message: 'only a delegation credential is presented to a consumer' };
       const target = result.claims.target_ace ?? NO_ACE;
       const checked = await deps.bus.request(delegationTargetContract, { credential: presenter, target });
@@ -146,7 +147,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     handler(jwksContract, () => jwks(deps.keys.all())),
 
     handler(datasetCredentialContract, async ({ credential, dataset, operations }) => {
-      precheckCaller(credential);
+      await precheckCaller(credential);
       const decided = await deps.bus.request(authorizeDatasetCredentialContract, { credential, dataset, operations });
       const { plan } = decided;
       if (plan.kind === 'provider') {
@@ -171,7 +172,7 @@ export function credentialHandlers(deps: CredentialHandlerDeps): BusHandler[] {
     handler(extendDelegationContract, async ({ credential, delegation, dataset, attributes, targetAce, heritableAce }) => {
       const filter = attributes && compileFilter(attributes);
       const requested = requestedAces(targetAce, heritableAce);
-      const old = verifyDelegation(delegation);
+      const old = await verifyDelegation(delegation);
       if (old.dataset !== undefined && old.dataset !== parsePath(dataset)) {
         throw new InvalidArgumentError(`the delegation credential was issued for ${old.dataset}, not ${dataset}`);
       }
@@ -202,9 +203,9 @@ function requestedAces(target: DelegationAce | undefined, heritable: DelegationA
 }
 
 /** compat-rest §4.9: `valid`, the claims as `info`, and the reason in `message`. Never throws for a bad token. */
-export function validate(credential: string, accept: AcceptedKind, keys: SigningKeyStore, now: number) {
+export async function validate(credential: string, accept: AcceptedKind, keys: SigningKeyStore, now: number) {
   try {
-    const { claims, kind } = verifyCredential(credential, { keys, now, accept });
+    const { claims, kind } = await verifyWithCatchUp(keys, () => verifyCredential(credential, { keys, now, accept }));
     return { valid: true, info: credentialInfo(claims), message: 'credential is valid', claims, kind };
   } catch (err) {
     if (err instanceof InvalidCredentialError) {

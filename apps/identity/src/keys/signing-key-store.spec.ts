@@ -131,6 +131,19 @@ describe('signing keys in a real etcd', () => {
     expect(Object.keys(await f.stored())).toHaveLength(1);
   });
 
+  it('a replica whose watch has not delivered a new key yet catches up when a credential names it', async () => {
+    const f = fixture();
+    const a = await f.open();
+    const lagging = await f.open();
+    await lagging.stop(); // its watch stands still from here on
+    const key = await a.signingKeyFor(HOUR);
+    expect(lagging.get(key.expiry)).toBeUndefined();
+    expect(await lagging.catchUp(key.expiry)).toBe(true);
+    expect(lagging.get(key.expiry)?.expiry).toBe(key.expiry);
+    // It can sign with it too: the private key opened with the shared master key.
+    expect((await lagging.signingKeyFor(HOUR)).privateKey.equals(key.privateKey)).toBe(true);
+  });
+
   it('never signs with a key it cannot open (another master key), but still verifies with it', async () => {
     const f = fixture();
     const a = await f.open();

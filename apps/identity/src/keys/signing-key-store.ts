@@ -11,6 +11,7 @@ import {
   type VerificationKey,
   type VerificationKeyLookup,
 } from '@am/crypto';
+import { KeyCatchUp } from '@am/auth';
 import type { KeyLayout } from '@am/store';
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
@@ -50,6 +51,7 @@ export class SigningKeyStore implements VerificationKeyLookup {
   private keys = new Map<number, KeyEntry>();
   private watcher?: Watcher;
   private creating?: Promise<SigningKey>;
+  private readonly catchUpReads = new KeyCatchUp(this, () => this.addStored(), () => this.clock());
   private readonly keysPrefix: string;
   private readonly headKey: string;
   private readonly eventsPrefix: string;
@@ -76,6 +78,11 @@ export class SigningKeyStore implements VerificationKeyLookup {
     return [...this.keys.values()].map((e) => e.verification);
   }
 
+  /** Whether the key is known, after reading etcd again if another replica may have just created it. */
+  catchUp(expiry: number): Promise<boolean> {
+    return this.catchUpReads.catchUp(expiry);
+  }
+
   /** Snapshot of the stored keys, then a watch from the next revision (keys made by other replicas). */
   async start(): Promise<void> {
     const revision = await this.reload();
@@ -91,8 +98,11 @@ export class SigningKeyStore implements VerificationKeyLookup {
     });
   }
 
+  /** Idempotent: etcd3's cancel of an already cancelled watcher never settles. */
   async stop(): Promise<void> {
-    await this.watcher?.cancel();
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.cancel();
   }
 
   /**
@@ -190,6 +200,15 @@ export class SigningKeyStore implements VerificationKeyLookup {
     }
     this.keys = next;
     return Number(res.header!.revision);
+  }
+
+  /** Adds the stored keys not known here, and nothing else (it cannot undo what the watch applied meanwhile). */
+  private async addStored(): Promise<void> {
+    const res = await this.etcd.getAll().prefix(this.keysPrefix).exec();
+    for (const kv of res.kvs) {
+      const entry = this.parse(kv.key.toString(), kv.value.toString());
+      if (entry && !this.keys.has(entry.verification.expiry)) this.keys.set(entry.verification.expiry, entry);
+    }
   }
 
   private apply(key: string, value: string): void {

@@ -13,18 +13,18 @@ export function identityHandlers(svc: MetadataService, resolver: CallerResolver,
   return [
     handler(resolveCallerContract, async ({ credential, accept, atLeast }) => {
       const view = await svc.view(atLeast);
-      const { principal, via } = resolver.resolve(credential, svc.clock(), accept);
+      const { principal, via } = await resolver.resolveLatest(credential, svc.clock(), accept);
       return { revision: view.revision, principal, via };
     }),
     handler(authorizeVouchContract, async ({ credential, atLeast, principal, allowSelf }) => {
       const view = await svc.view(atLeast);
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       if (allowSelf && safePath(principal) === caller) return { revision: view.revision, caller, principal: caller };
       return { revision: view.revision, caller, principal: unwrap(view.engine.authorizeVouch(caller, principal, svc.clock())) };
     }),
     handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations, useRoles }) => {
       const view = await svc.view(atLeast);
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const now = svc.clock(); // one instant for both parts of the decision
       const plan = unwrap(view.engine.authorizeDatasetCredential(caller, dataset, operations, now));
       if (useRoles.length > 0) unwrap(view.engine.authorizeRoleUse(caller, useRoles, now));
@@ -36,7 +36,7 @@ export function identityHandlers(svc: MetadataService, resolver: CallerResolver,
     }),
     handler(delegationTargetContract, async ({ credential, atLeast, target }) => {
       const view = await svc.view(atLeast);
-      const principal = svc.caller(credential);
+      const principal = await svc.caller(credential);
       return { revision: view.revision, principal, satisfied: unwrap(view.engine.satisfiesDelegationAce(principal, target, svc.clock())) };
     }),
     handler(sshLoginKeysContract, async ({ principal, atLeast }) => {

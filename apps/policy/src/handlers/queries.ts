@@ -12,18 +12,18 @@ const instant = (svc: MetadataService, asOf?: PointInTime) => (asOf?.time !== un
 export function queryHandlers(svc: MetadataService): BusHandler[] {
   return [
     handler(detailsContract, async ({ credential, atLeast, path, includeChildren, asOf }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
       const { details, children } = unwrap(view.engine.details(caller, path, { includeChildren }, instant(svc, asOf as PointInTime)));
       return { revision: view.revision, details, children };
     }),
     handler(listChildrenContract, async ({ credential, atLeast, path }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       return { revision: view.revision, children: unwrap(view.engine.details(caller, path, { includeChildren: true }, svc.clock())).children };
     }),
     handler(checkContract, async ({ credential, atLeast, target, ops, agent, explain, asOf }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
       const now = instant(svc, asOf as PointInTime);
       const operations = ops.map(parseOperation);
@@ -33,17 +33,17 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       return { revision: view.revision, agent: subject, allowed: explanation.allowed, ...(explain ? { explanation } : {}) };
     }),
     handler(whoCanContract, async ({ credential, atLeast, target, op, under }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       return { revision: view.revision, principals: unwrap(view.engine.whoCan(caller, target, parseOperation(op), under, svc.clock())) };
     }),
     handler(whatCanContract, async ({ credential, atLeast, principal, op, under }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       return { revision: view.revision, paths: unwrap(view.engine.whatCan(caller, principal, parseOperation(op), under, svc.clock())) };
     }),
     handler(historyContract, async ({ credential, atLeast, path, subtree, since, limit }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       const target = parsePath(path);
       unwrap(view.engine.check(caller, target, [Op.VIEW], svc.clock()));

@@ -25,14 +25,15 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       const view = await svc.view();
       if (svc.projection.empty) {
         if (!bootAllowed) throw new UnauthenticatedError('boot is disabled on this endpoint');
-        const { revision } = await svc.store.boot(universe, credentialOwner(svc, credential) ?? 'bootstrap', { onProgress: progress });
+        const { revision } = await svc.store.boot(universe, (await credentialOwner(svc, credential)) ?? 'bootstrap', { onProgress: progress });
         await svc.projection.atLeast(revision).catch(() => undefined);
         return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings };
       }
       if (!credential) throw new UnauthenticatedError('data already exists: a credential is needed to import into it');
-      const caller = svc.caller(credential);
-      const now = svc.clock();
+      // What a commit compares, taken with the view (before anything else is awaited).
       const expectations = svc.projection.expectations();
+      const caller = await svc.caller(credential);
+      const now = svc.clock();
       if (!view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now)) {
         throw new PermissionDeniedError(`permission denied: ${force ? 'replacing the tree' : 'importing into the tree'} needs Admin on am://`);
       }
@@ -48,7 +49,7 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       return { revision, mode: 'import' as const, nodes, warnings };
     }),
     handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
-      const caller = svc.caller(credential);
+      const caller = await svc.caller(credential);
       const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
       const { universe } = unwrap(view.engine.exportVisible(caller, path, svc.clock()));
       return { revision: view.revision, text: exportUniverseText(universe) };
@@ -57,11 +58,6 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
 }
 
 /** The actor recorded for a boot: the caller when one is given and resolvable. */
-function credentialOwner(svc: MetadataService, credential: string | undefined): string | undefined {
-  if (!credential) return undefined;
-  try {
-    return svc.caller(credential);
-  } catch {
-    return undefined;
-  }
+function credentialOwner(svc: MetadataService, credential: string | undefined): Promise<string | undefined> {
+  return credential ? svc.caller(credential).catch(() => undefined) : Promise.resolve(undefined);
 }

@@ -71,8 +71,8 @@ export class MetadataService {
   }
 
   /** The principal a credential stands for, verified against the current tree. */
-  caller(credential: string, accept: AcceptedKind = 'login'): string {
-    return this.deps.resolver.resolve(credential, this.clock(), accept).principal;
+  async caller(credential: string, accept: AcceptedKind = 'login'): Promise<string> {
+    return (await this.deps.resolver.resolveLatest(credential, this.clock(), accept)).principal;
   }
 
   write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
@@ -87,7 +87,7 @@ export class MetadataService {
     for (let attempt = 1; ; attempt++) {
       const { engine } = await this.view(floor);
       const expectations = this.deps.projection.expectations();
-      const actor = this.caller(credential);
+      const actor = await this.caller(credential);
       const change = unwrap(engine.authorize(actor, request, this.clock()));
       try {
         const { revision } = await this.store.commit(change, actor, expectations);
