@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -23,5 +25,45 @@ describe('a service started with bad configuration', () => {
     expect(r.stderr.startsWith(expected)).toBe(true);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('the example plugin\'s command (dist/apps/plugin-passwords, built)', () => {
+  let dir: string;
+  const plugin = (args: string[], input = '', env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(root, 'dist/apps/plugin-passwords/src/main.js'), ...args], {
+      env: { PATH: process.env.PATH, PLUGIN_USERS_FILE: join(dir, 'users.txt'), ...env },
+      input,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+    dir = mkdtempSync(join(tmpdir(), 'am-plugin-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('manages its users: the password comes from stdin and only its scrypt hash is stored', () => {
+    expect(plugin(['users', 'add', 'Bob', 'am://user/yoyodyne/bob'], 'blue,sky\n')).toMatchObject({ status: 0, stdout: 'added bob\n' });
+    expect(plugin(['users', 'add', 'bob'], 'new password\n')).toMatchObject({ status: 0, stdout: 'updated bob\n' });
+    expect(plugin(['users', 'list'])).toMatchObject({ status: 0, stdout: 'bob\n' });
+    const stored = readFileSync(join(dir, 'users.txt'), 'utf8');
+    expect(stored).toMatch(/^bob:\$scrypt\$/m);
+    expect(stored).not.toContain('new password');
+    expect(plugin(['users', 'add', 'eve'], '\n')).toMatchObject({ status: 1, stderr: 'plugin-passwords: the password must not be empty\n' });
+    expect(plugin(['users', 'remove', 'BOB'])).toMatchObject({ status: 0, stdout: 'removed bob\n' });
+    expect(plugin(['users', 'remove', 'bob'])).toMatchObject({ status: 1, stderr: 'plugin-passwords: no user bob\n' });
+  });
+
+  it('helps with --help, and names what is wrong: an unknown command (exit 1), a bad setting (exit 2)', () => {
+    const help = plugin(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('plugin-passwords users add NAME [PRINCIPAL]');
+    const unknown = plugin(['frobnicate']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/^plugin-passwords: unknown command "frobnicate"\nusage: /);
+    const bad = plugin([], '', { PLUGIN_PORT: 'x' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^plugin-passwords: invalid configuration: PLUGIN_PORT must be a port number/);
   });
 });

@@ -1,6 +1,7 @@
 import { annotateContract, validateCredentialContract } from '@am/bus';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
+import { createEtcd } from '@am/store';
 import { TestInfra, waitFor } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { policySettings, startPolicy } from '@apps/policy';
@@ -78,6 +79,26 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
     const second = await plugin.credential();
     expect(second).not.toBe(first);
     await expect(plugin.vouch('am://user/yoyodyne/bob')).resolves.toMatchObject({ principal: 'am://user/yoyodyne/bob' });
+  });
+
+  it('renews its own credential by ssh, once, when identity refuses it (its signing key was removed)', async () => {
+    const plugin = await open();
+    const first = await plugin.credential();
+    const kid = (JSON.parse(Buffer.from(first.split('.')[0], 'base64url').toString()) as { kid: string }).kid;
+    const etcd = createEtcd([infra.etcd.url]);
+    try {
+      const record = (await etcd.getAll().prefix('/').keys()).find((k) => k.endsWith(`/signing-keys/${kid}`));
+      expect(record).toBeDefined();
+      await etcd.delete().key(record!);
+    } finally {
+      etcd.close();
+    }
+    await waitFor('identity to forget the key', () => identity.signingKeys.get(Number(kid)) === undefined, 5000);
+    const asFirst = await open({ identity: { credential: first } }); // the same credential, with no way to renew it
+    await expect(asFirst.vouch('am://user/yoyodyne/bob')).rejects.toThrow(new UnauthenticatedError('key not found'));
+
+    await expect(plugin.vouch('am://user/yoyodyne/bob')).resolves.toMatchObject({ principal: 'am://user/yoyodyne/bob' });
+    expect(await plugin.credential()).not.toBe(first);
   });
 
   it('checks the endpoint’s host key when given a fingerprint', async () => {
