@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { MasterKey } from '@am/crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -149,10 +149,30 @@ describe('docker-compose.yml', () => {
       expect(readFileSync(join(dir, 'deploy/secrets/identity-master.key'))).not.toEqual(readFileSync(join(dir, 'deploy/secrets/pki-master.key')));
       const env = readFileSync(join(dir, '.env'), 'utf8');
       expect(statSync(join(dir, '.env')).mode & 0o077).toBe(0);
-      const passwords = Object.keys(compose.services.nats.environment ?? {}).map((v) => env.match(new RegExp(`^${v}=([\\w-]{24})$`, 'm'))?.[1]);
+      const variables = Object.keys(compose.services.nats.environment ?? {});
+      const passwords = variables.map((v) => env.match(new RegExp(`^${v}=(p[A-Za-z0-9]{27})$`, 'm'))?.[1]);
       expect(passwords).toHaveLength(5);
       expect(new Set(passwords).size).toBe(5);
       expect(passwords).not.toContain(undefined);
+      // nats-server reads each value as configuration: it must take every generated password as a string.
+      const natsEnv = { PATH: process.env.PATH, ...Object.fromEntries(variables.map((v, i) => [v, passwords[i]!])) };
+      const checked = spawnSync(requireBinary('nats-server', 'nats-server'), ['-t', '-c', join(root, 'deploy/nats/nats.conf')], { env: natsEnv, encoding: 'utf8' });
+      expect(checked.stderr + checked.stdout).toContain('is valid');
+    });
+
+    it('adds to an existing .env without running into its last line or replacing a password it holds', () => {
+      const other = mkdtempSync(join(tmpdir(), 'am-make-secrets-'));
+      try {
+        mkdirSync(join(other, 'deploy'));
+        copyFileSync(join(root, 'deploy', 'make-secrets'), join(other, 'deploy', 'make-secrets'));
+        writeFileSync(join(other, '.env'), 'export AM_NATS_PKI_PASSWORD=mine\nAM_LOG_LEVEL=debug');
+        expect(spawnSync(join(other, 'deploy', 'make-secrets')).status).toBe(0);
+        const lines = readFileSync(join(other, '.env'), 'utf8').trim().split('\n');
+        expect(lines.slice(0, 2)).toEqual(['export AM_NATS_PKI_PASSWORD=mine', 'AM_LOG_LEVEL=debug']);
+        expect(lines.slice(2).map((l) => l.split('=')[0])).toEqual(['AM_NATS_GATEWAY_PASSWORD', 'AM_NATS_POLICY_PASSWORD', 'AM_NATS_IDENTITY_PASSWORD', 'AM_NATS_PLUGIN_PASSWORD']);
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
     });
 
     it('never replaces what exists: a second run changes nothing', () => {

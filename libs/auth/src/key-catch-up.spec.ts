@@ -65,6 +65,25 @@ describe('KeyCatchUp', () => {
     expect(state.reads).toBe(2);
   });
 
+  it('stops waiting for a read that does not answer, so a stalled etcd holds nobody for long', async () => {
+    jest.useFakeTimers();
+    try {
+      const { view } = keySet([], []);
+      let reads = 0;
+      const stalled = new KeyCatchUp(view, () => (reads++, new Promise(() => undefined)), () => clock);
+      const pending = stalled.catchUp(nowSec + 500);
+      await jest.advanceTimersByTimeAsync(2000);
+      await expect(pending).resolves.toBe(false);
+      clock += 1000;
+      const next = stalled.catchUp(nowSec + 500); // the stalled read no longer blocks the next one
+      await jest.advanceTimersByTimeAsync(2000);
+      await expect(next).resolves.toBe(false);
+      expect(reads).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('answers false, without throwing, when the read fails', async () => {
     const { view, read, state } = keySet([], [nowSec + 500]);
     state.fail = true;

@@ -1,7 +1,10 @@
 import { InvalidCredentialError } from '@am/crypto';
+import { withDeadline } from '@am/store';
 
 /** Least time between two catch-up reads: tokens naming made-up keys cost etcd at most one small read a second. */
 const MIN_READ_INTERVAL_MS = 1000;
+/** How long a caller waits for a catch-up read: a stalled etcd must not hold a request (or the next read) forever. */
+const READ_DEADLINE_MS = 2000;
 
 interface KnownKeys {
   get(expiry: number): unknown;
@@ -40,8 +43,8 @@ export class KeyCatchUp {
     if (!this.reading) {
       if (this.clock() - this.lastReadMs < MIN_READ_INTERVAL_MS) return false;
       this.lastReadMs = this.clock();
-      // A failed read leaves the keys as they were; the credential is then refused as before.
-      this.reading = this.read().then(
+      // A failed or stalled read leaves the keys as they were; the credential is then refused as before.
+      this.reading = withDeadline(this.read(), READ_DEADLINE_MS, () => new Error('signing key read timed out')).then(
         () => undefined,
         () => undefined,
       );

@@ -75,6 +75,8 @@ export class SigningKeyDirectory implements VerificationKeyLookup {
   private async addPublished(): Promise<void> {
     const res = await this.etcd.getAll().prefix(this.prefix).exec();
     for (const kv of res.kvs) {
+      const expiry = this.expiryOf(kv.key.toString());
+      if (expiry !== undefined && this.keys.has(expiry)) continue; // known: not parsed (nor reported) again
       const key = this.parse(kv.value.toString());
       if (key && !this.keys.has(key.expiry)) this.keys.set(key.expiry, key);
     }

@@ -2,7 +2,7 @@ import { annotateContract, validateCredentialContract } from '@am/bus';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { TestInfra, waitFor } from '@am/testing';
+import { freePort, TestInfra, waitFor } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { policySettings, startPolicy } from '@apps/policy';
 import { execFileSync } from 'node:child_process';
@@ -99,6 +99,18 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
 
     await expect(plugin.vouch('am://user/yoyodyne/bob')).resolves.toMatchObject({ principal: 'am://user/yoyodyne/bob' });
     expect(await plugin.credential()).not.toBe(first);
+  });
+
+  it('reports an ssh endpoint it cannot reach as unavailable, and a refused ssh login as an SshLoginError, from connect', async () => {
+    // connect() logs in at once, so that is where it fails.
+    const closed = await freePort();
+    await expect(open({ identity: { ssh: { ...sshLogin(), port: closed } } })).rejects.toBeInstanceOf(PluginUnavailableError);
+    const strangerKey = join(infra.dir, 'stranger');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', strangerKey]);
+    const err = await open({ identity: { ssh: { ...sshLogin(), privateKey: readFileSync(strangerKey, 'utf8') } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SshLoginError);
+    expect(err).not.toBeInstanceOf(PluginUnavailableError);
+    expect((err as Error).message).toBe('ssh login as am://workload/yoyodyne/id-plugin refused (publickey)');
   });
 
   it('checks the endpoint’s host key when given a fingerprint', async () => {

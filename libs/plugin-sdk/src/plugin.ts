@@ -1,7 +1,7 @@
 import { BusClient, BusUnavailableError, PLUGIN_USER_NAME, vouchContract, type IssuedCredential } from '@am/bus';
 import { InvalidArgumentError, UnauthenticatedError, UnavailableError } from '@am/model';
 import { connect, type NatsConnection } from 'nats';
-import { fetchSshCredential, type SshLogin } from './ssh-login';
+import { fetchSshCredential, SshLoginError, type SshLogin } from './ssh-login';
 
 /**
  * Where plugin `user` receives replies: `_INBOX.plugin.<user>`. Its NATS user may subscribe to
@@ -115,6 +115,10 @@ export class IdentityPlugin {
       .then((credential) => {
         this.own = { credential, expiresAt: expiryOf(credential) };
         return credential;
+      })
+      .catch((err: unknown) => {
+        // An endpoint that cannot be reached is the same trouble as NATS down: try again later.
+        throw err instanceof SshLoginError && err.unreachable ? new PluginUnavailableError(err.message) : err;
       })
       .finally(() => {
         this.refreshing = undefined;

@@ -19,6 +19,13 @@ export interface SshLogin {
 
 export class SshLoginError extends Error {
   override name = 'SshLoginError';
+  constructor(
+    message: string,
+    /** The endpoint could not be reached or did not answer in time (as opposed to refusing). */
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
 }
 
 /** `SHA256:<unpadded base64>` of an SSH public key blob, as OpenSSH shows it. */
@@ -48,7 +55,7 @@ export function fetchSshCredential(login: SshLogin): Promise<string> {
       else if (!output.trim()) reject(new SshLoginError('ssh credential endpoint sent no credential'));
       else resolve(output.trim());
     };
-    const timer = setTimeout(() => finish(new SshLoginError(`ssh login timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => finish(new SshLoginError(`ssh login timed out after ${timeoutMs} ms`, true)), timeoutMs);
     client.on('ready', () => {
       client.exec('credential', (err, stream) => {
         if (err) return finish(new SshLoginError(`ssh session refused: ${err.message}`));
@@ -59,8 +66,8 @@ export function fetchSshCredential(login: SshLogin): Promise<string> {
       });
     });
     client.on('error', (err: Error & { level?: string }) => {
-      const refused = err.level === 'client-authentication';
-      finish(new SshLoginError(refused ? `ssh login as ${login.principal} refused (publickey)` : `ssh login failed: ${err.message}`));
+      if (err.level === 'client-authentication') return finish(new SshLoginError(`ssh login as ${login.principal} refused (publickey)`));
+      finish(new SshLoginError(`ssh login failed: ${err.message}`, err.level === 'client-socket' || err.level === 'client-timeout'));
     });
     client.connect({
       host: login.host,

@@ -206,7 +206,9 @@ export class SigningKeyStore implements VerificationKeyLookup {
   private async addStored(): Promise<void> {
     const res = await this.etcd.getAll().prefix(this.keysPrefix).exec();
     for (const kv of res.kvs) {
-      const entry = this.parse(kv.key.toString(), kv.value.toString());
+      const key = kv.key.toString();
+      if (this.keys.has(Number(key.slice(this.keysPrefix.length)))) continue; // known: not opened (nor reported) again
+      const entry = this.parse(key, kv.value.toString());
       if (entry && !this.keys.has(entry.verification.expiry)) this.keys.set(entry.verification.expiry, entry);
     }
   }

@@ -75,7 +75,10 @@ export class MetadataService {
     return (await this.deps.resolver.resolveLatest(credential, this.clock(), accept)).principal;
   }
 
-  write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
+  async write(credential: string, request: ChangeRequest, atLeast?: number): Promise<Committed> {
+    // Authenticated before it queues: a signing-key catch-up (an etcd read) must not hold up every
+    // other write. Inside the queue the caller is resolved again, without waiting for anything.
+    await this.caller(credential).catch(() => undefined);
     const done = this.writes.then(() => this.decideAndCommit(credential, request, atLeast));
     this.writes = done.catch(() => undefined);
     return done;
@@ -87,7 +90,7 @@ export class MetadataService {
     for (let attempt = 1; ; attempt++) {
       const { engine } = await this.view(floor);
       const expectations = this.deps.projection.expectations();
-      const actor = await this.caller(credential);
+      const actor = this.deps.resolver.resolve(credential, this.clock()).principal;
       const change = unwrap(engine.authorize(actor, request, this.clock()));
       try {
         const { revision } = await this.store.commit(change, actor, expectations);
