@@ -79,9 +79,20 @@ function inboxOf(nc: NatsConnection, inboxPrefix: string | undefined): ReplyInbo
   return inbox;
 }
 const decoder = new TextDecoder();
-// Payloads are encoded with Buffer.from, not TextEncoder: small Buffers are slices of Node's shared
-// pool, while each TextEncoder result owns an ArrayBuffer that the next young-generation GC has to
-// sweep (at thousands of messages a second, most of the pause).
+
+/**
+ * A bus message's bytes: its JSON, with Buffer.from rather than TextEncoder. Small Buffers are
+ * slices of Node's shared pool, while each TextEncoder result owns an ArrayBuffer that the next
+ * young-generation GC has to sweep (at thousands of messages a second, most of the pause).
+ */
+export function encodeMessage(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+/** The JSON a bus message carries (throws on anything else). */
+export function decodeMessage(data: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(data));
+}
 
 /**
  * Typed request/reply on NATS, speaking the wire format of Nest's NATS transport, which the
@@ -106,8 +117,8 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
     try {
-      const msg = await inboxOf(nc, this.inboxPrefix).request(c.subject, Buffer.from(JSON.stringify({ pattern: c.subject, data: body, id: randomUUID() })), timeoutMs);
-      packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
+      const msg = await inboxOf(nc, this.inboxPrefix).request(c.subject, encodeMessage({ pattern: c.subject, data: body, id: randomUUID() }), timeoutMs);
+      packet = decodeMessage(msg.data) as typeof packet;
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err), (err as { code?: string }).code === '503');
     }
@@ -119,7 +130,7 @@ export class BusClient {
   emit(subject: string, data: unknown): void {
     const nc = this.connection();
     if (!nc || nc.isClosed()) throw new BusUnavailableError(subject, 'not connected to NATS');
-    nc.publish(subject, Buffer.from(JSON.stringify({ pattern: subject, data })));
+    nc.publish(subject, encodeMessage({ pattern: subject, data }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { INTERNAL_ERROR_ENVELOPE } from '@am/bus';
+import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 
@@ -12,11 +12,6 @@ export interface BusEndpoint {
   subject: string;
   answer(data: unknown): Promise<unknown>;
 }
-
-const decoder = new TextDecoder();
-// Payloads are encoded with Buffer.from, not TextEncoder: small Buffers are slices of Node's shared
-// pool, while each TextEncoder result owns an ArrayBuffer that the next young-generation GC has to
-// sweep (at thousands of messages a second, most of the pause).
 
 /**
  * Answers each endpoint's subject on `nc`, in the queue group `queue` (replicas of a service split
@@ -72,7 +67,7 @@ async function answer(e: BusEndpoint, msg: Msg, log: Logger): Promise<void> {
   const { subject } = e;
   let packet: { data?: unknown; id?: unknown } | null;
   try {
-    packet = JSON.parse(decoder.decode(msg.data)) as typeof packet;
+    packet = decodeMessage(msg.data) as typeof packet;
   } catch {
     packet = null;
   }
@@ -81,13 +76,13 @@ async function answer(e: BusEndpoint, msg: Msg, log: Logger): Promise<void> {
       ? { err: 'malformed request', isDisposed: true }
       : { response: await envelope(e, packet.data, log), isDisposed: true, id: packet.id };
   try {
-    msg.respond(Buffer.from(JSON.stringify(reply)));
+    msg.respond(encodeMessage(reply));
   } catch (err) {
     log.warn({ err: (err as Error).message, subject }, 'reply not sent');
     // A reply NATS refused (over its payload limit, say) would leave the caller waiting out its
     // timeout: say "internal" at once instead, if NATS takes that.
     try {
-      msg.respond(Buffer.from(JSON.stringify({ response: INTERNAL_ERROR_ENVELOPE, isDisposed: true, id: packet?.id })));
+      msg.respond(encodeMessage({ response: INTERNAL_ERROR_ENVELOPE, isDisposed: true, id: packet?.id }));
     } catch {
       // The connection itself is gone; the caller's timeout tells it so.
     }
