@@ -10,10 +10,9 @@ import { annotateContract, authorizeVouchContract, jwksContract } from '@am/bus'
 import { fetchSshCredential, IdentityPlugin } from '@am/plugin-sdk';
 import { connectBus, type BusConnection } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { freePort, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { freePort, logTail, sshKeygen, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
 import { launchApp } from './support/apps';
 import { closedLoop, percentile } from './support/load';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -45,9 +44,7 @@ export async function startIdentityBenchStack(): Promise<IdentityBenchStack> {
     }
     const gw = infra.env('gateway');
     admin = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'bench-admin', 10_000);
-    const keyFile = join(infra.dir, 'id-plugin');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
-    const pub = readFileSync(`${keyFile}.pub`, 'utf8');
+    const { file: keyFile, pub } = sshKeygen(infra.dir, 'ed25519', 'id-plugin');
     const conn = admin;
     await waitFor(
       'policy to take the plugin key',
@@ -58,7 +55,7 @@ export async function startIdentityBenchStack(): Promise<IdentityBenchStack> {
     const pluginKey = readFileSync(keyFile, 'utf8');
     await waitFor('the ssh endpoint', () => fetchSshCredential({ host: '127.0.0.1', port: sshPort, principal: PLUGIN, privateKey: pluginKey }).then(() => true, () => false), 60_000, 200).catch(
       (err: Error) => {
-        throw new Error(`${err.message}\n${readFileSync(join(infra.dir, 'identity.log'), 'utf8').split('\n').slice(-15).join('\n')}`);
+        throw new Error(`${err.message}\n${logTail(join(infra.dir, 'identity.log'))}`);
       },
     );
     return {

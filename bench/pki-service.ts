@@ -5,7 +5,7 @@ import { caContract, revokeContract, signCsrContract, type BusClient } from '@am
 import { PkiView } from '@am/pki-state';
 import { connectBus } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { TestInfra, waitFor, type ManagedProcess } from '@am/testing';
+import { logTail, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
 import { launchApp } from './support/apps';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,7 +57,7 @@ async function main() {
     const gw = infra.env('gateway');
     const conn = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'bench', 30_000);
     await waitFor('pki and policy', async () => !!(await conn.bus.request(caContract, {}, 1000)) && !!(await conn.bus.request(signCsrContract, { credential: ALICE, principal: ALICE, csr: ecCsr }, 2000)), 60_000, 200).catch((err: Error) => {
-      const logs = ['policy', 'pki'].map((s) => `--- ${s}.log\n${readFileSync(join(infra.dir, `${s}.log`), 'utf8').split('\n').slice(-15).join('\n')}`);
+      const logs = ['policy', 'pki'].map((s) => `--- ${s}.log\n${logTail(join(infra.dir, `${s}.log`))}`);
       throw new Error(`${err.message}\n${logs.join('\n')}`);
     });
     await view.start();

@@ -1,9 +1,8 @@
 import { annotateContract, validateCredentialContract } from '@am/bus';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
-import { TestInfra } from '@am/testing';
+import { sshKeygen, TestInfra } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { policySettings, startPolicy } from '@apps/policy';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,12 +50,11 @@ describe('the password plugin’s HTTP login (real etcd, NATS, OpenSSH key, poli
     const identity = infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity'))));
     const gw = infra.env('gateway');
     admin = await connectBus({ AM_NATS_URL: [gw.AM_NATS_URL], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'plugin-passwords-test');
-    const keyFile = join(infra.dir, 'id-plugin');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+    const key = sshKeygen(infra.dir, 'ed25519', 'id-plugin');
     await admin.bus.request(annotateContract, {
       credential: 'am://user/demo-god',
       path: 'am://workload/yoyodyne/id-plugin',
-      annotation: { tag: 'ssh-pubkey', data: await readFile(`${keyFile}.pub`, 'utf8') },
+      annotation: { tag: 'ssh-pubkey', data: key.pub },
     });
     const usersFile = join(infra.dir, 'users.txt');
     await usersCommand(usersFile, ['add', 'bob'], async () => 'blue,sky');
@@ -67,7 +65,7 @@ describe('the password plugin’s HTTP login (real etcd, NATS, OpenSSH key, poli
         loadConfig(pluginSettings, {
           PLUGIN_PORT: '0',
           PLUGIN_USERS_FILE: usersFile,
-          PLUGIN_SSH_KEY: keyFile,
+          PLUGIN_SSH_KEY: key.file,
           AM_SSH_PORT: String(identity.sshPort),
           AM_NATS_URL: env.AM_NATS_URL,
           AM_NATS_USER: env.AM_NATS_USER,

@@ -2,7 +2,7 @@ import { annotateContract, validateCredentialContract } from '@am/bus';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
 import { createEtcd } from '@am/store';
-import { freePort, TestInfra, waitFor } from '@am/testing';
+import { freePort, sshKeygen, TestInfra, waitFor } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { policySettings, startPolicy } from '@apps/policy';
 import { execFileSync } from 'node:child_process';
@@ -28,13 +28,12 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
     identity = infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity'))));
     const gw = infra.env('gateway');
     admin = await connectBus({ AM_NATS_URL: [gw.AM_NATS_URL], AM_NATS_USER: gw.AM_NATS_USER, AM_NATS_PASSWORD: gw.AM_NATS_PASSWORD }, 'plugin-test-admin');
-    const keyFile = join(infra.dir, 'id-plugin');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
-    privateKey = readFileSync(keyFile, 'utf8');
+    const key = sshKeygen(infra.dir, 'ed25519', 'id-plugin');
+    privateKey = readFileSync(key.file, 'utf8');
     await admin.bus.request(annotateContract, {
       credential: 'am://user/demo-god',
       path: 'am://workload/yoyodyne/id-plugin',
-      annotation: { tag: 'ssh-pubkey', data: readFileSync(`${keyFile}.pub`, 'utf8') },
+      annotation: { tag: 'ssh-pubkey', data: key.pub },
     });
     const env = infra.env('plugin');
     natsOptions = { servers: env.AM_NATS_URL, user: env.AM_NATS_USER, password: env.AM_NATS_PASSWORD };
@@ -105,9 +104,8 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
     // connect() logs in at once, so that is where it fails.
     const closed = await freePort();
     await expect(open({ identity: { ssh: { ...sshLogin(), port: closed } } })).rejects.toBeInstanceOf(PluginUnavailableError);
-    const strangerKey = join(infra.dir, 'stranger');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', strangerKey]);
-    const err = await open({ identity: { ssh: { ...sshLogin(), privateKey: readFileSync(strangerKey, 'utf8') } } }).catch((e: unknown) => e);
+    const stranger = sshKeygen(infra.dir, 'ed25519', 'stranger');
+    const err = await open({ identity: { ssh: { ...sshLogin(), privateKey: readFileSync(stranger.file, 'utf8') } } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SshLoginError);
     expect(err).not.toBeInstanceOf(PluginUnavailableError);
     expect((err as Error).message).toBe('ssh login as am://workload/yoyodyne/id-plugin refused (publickey)');

@@ -71,7 +71,7 @@ export function launch(command: string, args: string[], options: { logFile: stri
 }
 
 /** The last `lines` lines of a log file, or a note that there is none to show. */
-function logTail(logFile: string, lines = 15): string {
+export function logTail(logFile: string, lines = 15): string {
   try {
     const text = readFileSync(logFile, 'utf8').trimEnd();
     return text ? text.split('\n').slice(-lines).join('\n') : '(the log is empty)';
