@@ -60,6 +60,21 @@ describe('PKI and remotes with the am CLI (openssl as the peer)', () => {
     expect(refused.err).toMatch(/^Error: /);
   });
 
+  it('cert sign --dns: a reserved or ungranted name is one plain error line; granted with am annotate (ADMIN), the names are issued', async () => {
+    const DASH = 'am://workload/hpe/bu1/dashboard';
+    await peers.openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'dash.key', '-subj', '/CN=localhost', '-out', 'dash.csr');
+    const sign = (...names: string[]) => am(DASH, ['cert', 'sign', '--csr', at('dash.csr'), '--principal', DASH, ...names, '--out', at('dash.pem')]);
+    expect(await sign('--dns', 'localhost')).toEqual({ code: 1, out: '', err: 'Error: certificate name "DNS:localhost" is reserved for the gateway\n' });
+    expect(await sign('--ip', '127.0.0.1')).toEqual({ code: 1, out: '', err: 'Error: certificate name "IP:127.0.0.1" is reserved for the gateway\n' });
+    const ungranted = await sign('--dns', 'dash.example.com');
+    expect(ungranted.code).toBe(1);
+    expect(ungranted.err).toMatch(/^Error: certificate name "DNS:dash\.example\.com" is not granted to am:\/\/workload\/hpe\/bu1\/dashboard \(grant it with a cert-names annotation[^\n]*\n$/);
+
+    expect((await am(ALICE, ['annotate', DASH, 'cert-names=DNS:dash.example.com'])).code).toBe(0);
+    expect((await sign('--dns', 'dash.example.com')).code).toBe(0);
+    expect(await peers.openssl('x509', '-in', 'dash.pem', '-noout', '-ext', 'subjectAltName')).toContain('DNS:dash.example.com');
+  });
+
   it('cert revoke --cert, then am crl: openssl verify -crl_check says revoked (PEM and DER)', async () => {
     await peers.openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'gone.key', '-subj', '/CN=gone', '-out', 'gone.csr');
     expect((await am(ALICE, ['cert', 'sign', '--csr', at('gone.csr'), '--principal', ALICE, '--out', at('gone.pem')])).code).toBe(0);

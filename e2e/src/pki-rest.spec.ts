@@ -2,6 +2,7 @@ import { api, Peers, startPkiStack } from './pki-peers';
 
 const ALICE = 'am://user/hpe/bu1/alice';
 const BOB = 'am://user/hpe/bu1/bob';
+const OPERATOR = 'am://user/the-operator';
 
 /** The /v1/pki REST routes with openssl as the peer (real stack in process). */
 describe('REST /v1/pki (openssl)', () => {
@@ -67,6 +68,40 @@ describe('REST /v1/pki (openssl)', () => {
     await peers.openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'svc.key', '-subj', '/CN=svc', '-out', 'svc.csr');
     const csr = await peers.read('svc.csr');
     expectProblem(await call('POST', '/v1/pki/sign', { as: ALICE, body: { csr, principal: ALICE, dns: ['alice.example'] } }), 400, /workload/);
+  });
+
+  it("server certificate names must be granted in the tree, and the gateway's names never are (openssl CSRs asking for localhost)", async () => {
+    const WEB = 'am://workload/web1';
+    expect((await call('PUT', '/v1/nodes/workload/web1', { as: OPERATOR, body: { kind: 'leaf' } })).status).toBe(201);
+    await peers.openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'web1.key', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-out', 'web1.csr');
+    const csr = await peers.read('web1.csr');
+    const sign = (dns: string[], ip: string[] = []) => call('POST', '/v1/pki/sign', { as: WEB, body: { csr, principal: WEB, dns, ip } });
+
+    // Impersonating the gateway: refused with the name named, granted or not.
+    expectProblem(await sign(['localhost']), 403, /^certificate name "DNS:localhost" is reserved for the gateway$/);
+    expectProblem(await sign([], ['127.0.0.1']), 403, /^certificate name "IP:127\.0\.0\.1" is reserved for the gateway$/);
+    expectProblem(await sign([], ['::1']), 403, /"IP:::1" is reserved for the gateway/);
+    expectProblem(await sign(['web1.example.com']), 403, /^certificate name "DNS:web1\.example\.com" is not granted to am:\/\/workload\/web1 \(grant it with a cert-names annotation/);
+    expectProblem(await call('POST', '/v1/pki/issue', { as: WEB, body: { principal: WEB, ip: ['10.9.9.9'] } }), 403, /"IP:10\.9\.9\.9" is not granted/);
+
+    // Nothing restricts ADMIN on web1 in new_sample, yet it may not grant itself names; the operator may.
+    const grant = { tag: 'cert-names', data: 'DNS:web1.example.com DNS:*.apps.example.com DNS:localhost' };
+    expectProblem(await call('POST', '/v1/nodes/workload/web1/annotations', { as: WEB, body: grant }), 403, /cannot grant certificate names to itself/);
+    expectProblem(await call('POST', '/v1/nodes/workload/web1/annotations', { as: OPERATOR, body: { tag: 'cert-names', data: 'web1.example.com' } }), 400, /is not DNS:<name>/);
+    expect((await call('POST', '/v1/nodes/workload/web1/annotations', { as: OPERATOR, body: grant })).status).toBe(200);
+    const details = await call('GET', '/v1/nodes/workload/web1', { as: WEB });
+    expect(JSON.stringify(details.json)).toContain(grant.data);
+
+    expectProblem(await sign(['localhost']), 403, /reserved for the gateway/);
+    expectProblem(await sign(['a.b.apps.example.com']), 403, /"DNS:a\.b\.apps\.example\.com" is not granted/);
+    const ok = await sign(['web1.example.com', 'api.apps.example.com']);
+    expect(ok.status).toBe(201);
+    await peers.write('web1.pem', ok.json.certificate);
+    const text = await peers.openssl('x509', '-in', 'web1.pem', '-noout', '-text');
+    const san = /X509v3 Subject Alternative Name:.*\n\s*(.*)/.exec(text)![1];
+    expect(san.split(', ').sort()).toEqual(['DNS:api.apps.example.com', 'DNS:web1.example.com', `URI:${WEB}`]);
+    expect(text).toMatch(/TLS Web Server Authentication/);
   });
 
   it('POST /v1/pki/issue: the PKCS#12 opens with openssl and its password, not with another', async () => {

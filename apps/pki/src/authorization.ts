@@ -1,4 +1,4 @@
-import { authorizeVouchContract, checkContract, resolveCallerContract, type BusClient } from '@am/bus';
+import { authorizeCertificateContract, authorizeVouchContract, checkContract, resolveCallerContract, type BusClient } from '@am/bus';
 import { PermissionDeniedError } from '@am/model';
 
 /**
@@ -11,6 +11,25 @@ export class PkiAuthorization {
   /** A certificate (or a pinned one) for `principal`: the caller is it, or holds View + VOUCHFOR on it. */
   async mayObtainFor(credential: string, principal: string): Promise<{ caller: string; principal: string }> {
     const r = await this.bus.request(authorizeVouchContract, { credential, principal, allowSelf: true });
+    return { caller: r.caller, principal: r.principal };
+  }
+
+  /**
+   * A certificate for `principal` with DNS/IP names: the rule above, then every name outside
+   * `reserved` and granted in the tree (`cert-names`). One policy request, one view of the tree.
+   */
+  async mayObtainCertificateFor(
+    credential: string,
+    request: { principal: string; dns?: string[]; ip?: string[]; reserved: readonly string[] },
+  ): Promise<{ caller: string; principal: string }> {
+    const r = await this.bus.request(authorizeCertificateContract, {
+      credential,
+      principal: request.principal,
+      allowSelf: true,
+      dns: request.dns ?? [],
+      ip: request.ip ?? [],
+      reserved: [...request.reserved],
+    });
     return { caller: r.caller, principal: r.principal };
   }
 

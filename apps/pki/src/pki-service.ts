@@ -57,6 +57,8 @@ export interface PkiServiceSettings {
   certValidityMs: number;
   certMaxValidityMs: number;
   crlValidityMs: number;
+  /** Names only the gateway's certificate carries (AM_PKI_RESERVED_NAMES, `DNS:`/`IP:` entries). */
+  reservedNames: readonly string[];
 }
 
 export interface PkiServiceDeps {
@@ -166,7 +168,7 @@ export class PkiService {
   // ---- certificates -----------------------------------------------------------------------------
 
   async signCsr(req: Req<typeof signCsrContract>): Promise<ReplyOf<typeof signCsrContract>> {
-    const { caller, principal } = await this.deps.auth.mayObtainFor(req.credential, req.principal);
+    const { caller, principal } = await this.mayObtainCertificate(req);
     const ca = await this.issuingCa();
     const request = this.leafRequest(principal, req);
     const issued = x509(() => signCsr(ca, req.csr, request, this.policy));
@@ -175,7 +177,7 @@ export class PkiService {
   }
 
   async issue(req: Req<typeof issueCertificateContract>): Promise<ReplyOf<typeof issueCertificateContract>> {
-    const { caller, principal } = await this.deps.auth.mayObtainFor(req.credential, req.principal);
+    const { caller, principal } = await this.mayObtainCertificate(req);
     const ca = await this.issuingCa();
     const request = this.leafRequest(principal, req);
     const issued = x509(() => issueWithGeneratedKey(ca, request, { key: KEY_SPECS[req.keyType], pkcs12Password: req.pkcs12Password }, this.policy));
@@ -187,7 +189,15 @@ export class PkiService {
     };
   }
 
-  /** The gateway's TLS server certificate from its CSR (authorized by the NATS account; see the contract). */
+  /** Who may have a certificate for the principal, and the names in it, is policy's decision (the tree's grants). */
+  private mayObtainCertificate(req: { credential: string; principal: string; dns?: string[]; ip?: string[] }) {
+    return this.deps.auth.mayObtainCertificateFor(req.credential, { ...req, reserved: this.deps.settings.reservedNames });
+  }
+
+  /**
+   * The gateway's TLS server certificate from its CSR (authorized by the NATS account; see the
+   * contract). The only way to a certificate with a reserved name (AM_PKI_RESERVED_NAMES).
+   */
   async gatewayCertificate(req: Req<typeof gatewayServerCertificateContract>): Promise<ReplyOf<typeof gatewayServerCertificateContract>> {
     if (!req.dns?.length && !req.ip?.length) throw new InvalidArgumentError('a server certificate needs at least one DNS name or IP address');
     const ca = await this.issuingCa();

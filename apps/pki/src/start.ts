@@ -49,6 +49,7 @@ export async function startPki(config: PkiConfig = loadConfig(pkiSettings)) {
             certValidityMs: config.AM_PKI_CERT_VALIDITY,
             certMaxValidityMs: config.AM_PKI_CERT_MAX_VALIDITY,
             crlValidityMs: config.AM_PKI_CRL_VALIDITY,
+            reservedNames: config.AM_PKI_RESERVED_NAMES,
           },
         });
         if (config.AM_PKI_AUTO_INIT) await service.ensureCa();

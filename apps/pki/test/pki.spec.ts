@@ -1,6 +1,8 @@
 import {
+  annotateContract,
   caContract,
   fetchCrl,
+  gatewayServerCertificateContract,
   initCaContract,
   issueCertificateContract,
   pinContract,
@@ -131,7 +133,11 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
     await ssl.write('alice-rsa.pem', rsa.certificate);
     expect((await ssl.ok('verify', '-CAfile', await chainFile(), 'alice-rsa.pem')).stdout).toContain('OK');
 
-    const server = await sign(INGESTER, INGESTER, await ssl.csr('ingester', EC_P256), { dns: ['ingest.example.com'], ip: ['10.1.2.3'] });
+    const ingesterCsr = await ssl.csr('ingester', EC_P256);
+    await expect(sign(INGESTER, INGESTER, ingesterCsr, { dns: ['ingest.example.com'] })).rejects.toMatchObject({ code: 'permission-denied' });
+    // alice administers the workload (no ACE restricts ADMIN on it in new_sample) and grants it the names.
+    await bus.request(annotateContract, { credential: ALICE, path: INGESTER, annotation: { tag: 'cert-names', data: 'DNS:ingest.example.com IP:10.1.2.3' } });
+    const server = await sign(INGESTER, INGESTER, ingesterCsr, { dns: ['ingest.example.com'], ip: ['10.1.2.3'] });
     await ssl.write('ingester.pem', server.certificate);
     expect((await ssl.ok('verify', '-purpose', 'sslserver', '-CAfile', 'chain.pem', 'ingester.pem')).stdout).toContain('OK');
     const text = (await ssl.ok('x509', '-in', 'ingester.pem', '-noout', '-ext', 'subjectAltName,extendedKeyUsage')).stdout;
@@ -141,6 +147,50 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
     expect(text).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
     // Server names for a user: refused by the stated rule.
     await expect(sign(ALICE, ALICE, await ssl.csr('alice-srv', EC_P256), { dns: ['alice.example.com'] })).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it("names in server certificates: only granted ones, never the gateway's (attack: openssl CSRs for localhost / 127.0.0.1 / ::1)", async () => {
+    const DASHBOARD = 'am://workload/hpe/bu1/dashboard';
+    const hostile = await ssl.csr('dash-lo', EC_P256, ['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1']);
+    // Granted in the tree or not, the gateway's names are refused with the name named.
+    await bus.request(annotateContract, { credential: ALICE, path: 'am://workload/hpe/bu1', annotation: { tag: 'cert-names', data: 'DNS:*.bu1.example.com DNS:localhost IP:127.0.0.0/8' } });
+    for (const [names, shown] of [
+      [{ dns: ['localhost'] }, 'DNS:localhost'],
+      [{ dns: ['LOCALHOST'] }, 'DNS:localhost'],
+      [{ ip: ['127.0.0.1'] }, 'IP:127.0.0.1'],
+      [{ ip: ['0:0:0:0:0:0:0:1'] }, 'IP:::1'],
+    ] as const) {
+      await expect(sign(DASHBOARD, DASHBOARD, hostile, { ...names })).rejects.toMatchObject({ code: 'permission-denied', message: `certificate name "${shown}" is reserved for the gateway` });
+    }
+    await expect(sign(DASHBOARD, DASHBOARD, hostile, { dns: ['bank.example.com'] })).rejects.toMatchObject({
+      code: 'permission-denied',
+      message: expect.stringContaining(`certificate name "DNS:bank.example.com" is not granted to ${DASHBOARD}`),
+    });
+    await expect(bus.request(issueCertificateContract, { credential: DASHBOARD, principal: DASHBOARD, dns: ['a.b.bu1.example.com'] })).rejects.toMatchObject({
+      code: 'permission-denied',
+      message: expect.stringContaining('"DNS:a.b.bu1.example.com" is not granted'),
+    });
+    // A CSR's own SAN request is never copied: the certificate holds exactly the granted names asked for.
+    await bus.request(annotateContract, { credential: ALICE, path: DASHBOARD, annotation: { tag: 'cert-names', data: 'DNS:dash.example.com' } });
+    const ok = await sign(DASHBOARD, DASHBOARD, hostile, { dns: ['dash.example.com', 'Web.Bu1.Example.com'] });
+    await ssl.write('dash.pem', ok.certificate);
+    const san = (await ssl.ok('x509', '-in', 'dash.pem', '-noout', '-ext', 'subjectAltName')).stdout;
+    expect(san.split('\n')[1].trim().split(', ').sort()).toEqual(['DNS:dash.example.com', 'DNS:web.bu1.example.com', `URI:${DASHBOARD}`]);
+    // Client certificates (no names) need no grant.
+    expect((await sign(ALICE, ALICE, await ssl.csr('alice-plain', EC_P256))).principal).toBe(ALICE);
+
+    // The gateway's own request keeps its reserved names.
+    const gw = await bus.request(gatewayServerCertificateContract, { csr: await ssl.csr('gw', EC_P256), dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
+    await ssl.write('gw.pem', gw.certificate);
+    const gwSan = (await ssl.ok('x509', '-in', 'gw.pem', '-noout', '-ext', 'subjectAltName')).stdout;
+    expect(gwSan).toContain('DNS:localhost');
+    expect(gwSan).toContain('IP Address:127.0.0.1');
+    expect(gwSan).toContain('URI:am://workload/access-manager/gateway');
+  });
+
+  it('AM_PKI_RESERVED_NAMES must be DNS:/IP: names', () => {
+    expect(() => pkiEnv({ AM_PKI_RESERVED_NAMES: 'localhost' })).toThrow(/AM_PKI_RESERVED_NAMES/);
+    expect(pkiEnv({ AM_PKI_RESERVED_NAMES: 'DNS:gw.example.com, IP:10.0.0.0/8' }).AM_PKI_RESERVED_NAMES).toEqual(['DNS:gw.example.com', 'IP:10.0.0.0/8']);
   });
 
   it('nobody gets a certificate for a principal they cannot vouch for; a plugin with VOUCHFOR can', async () => {

@@ -3,6 +3,7 @@ import {
   AceAnnotation,
   Annotation,
   AppliedRoleAnnotation,
+  checkCertNamesAnnotation,
   INT64_MAX,
   INT64_MIN,
   InvalidArgumentError,
@@ -13,6 +14,7 @@ import {
   parsePath,
   parseTag,
   ROOT_PATH,
+  Tag,
   TextAnnotation,
 } from '@am/model';
 
@@ -49,6 +51,7 @@ export function validateAnnotationInput(a: Annotation, path: string): Annotation
   }
   const data = (a as TextAnnotation).data;
   if (typeof data !== 'string') throw new InvalidArgumentError(`annotation ${a.tag} needs a string data member`);
+  if (a.tag === Tag.CERT_NAMES) checkCertNamesAnnotation(path, data);
   const text: TextAnnotation = { tag: a.tag, ...header, data };
   return text;
 }

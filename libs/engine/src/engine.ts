@@ -38,6 +38,7 @@ import {
   sshLoginKeys,
 } from './rules-credentials';
 import { authorizeDeleteAnnotation, authorizePutAnnotation } from './rules-annotations';
+import { authorizeCertificate, CertificateRequest } from './rules-certificates';
 import { authorizeCreate, authorizeDelete } from './rules-nodes';
 import { TreeNode } from './tree-node';
 import { visibleExport, VisibleExport } from './visible-export';
@@ -203,6 +204,11 @@ export class AccessEngine {
 
   authorizeVouch(caller: string, principal: string, now: number): Result<string> {
     return attempt(() => authorizeVouch(this.ev, this.caller(caller), principal, now));
+  }
+
+  /** A certificate for a principal with DNS/IP names: the vouch rule, then reserved and granted names. */
+  authorizeCertificate(caller: string, request: CertificateRequest, now: number): Result<string> {
+    return attempt(() => authorizeCertificate(this.ev, this.caller(caller), request, now));
   }
 
   authorizeDatasetCredential(caller: string, dataset: string, operations: readonly unknown[], now: number): Result<DatasetCredentialPlan> {

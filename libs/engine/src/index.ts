@@ -6,3 +6,4 @@ export { ALLOWED_BY_DEFAULT, DENIED_BY_DEFAULT, type AceExplanation, type AclExp
 export { NATIVE_LOGIN_ROLE, type DatasetCredentialPlan, type IdentitySettings, type SshLoginSettings } from './rules-credentials';
 export { attempt, unwrap, type Result } from './result';
 export type { VisibleExport } from './visible-export';
+export type { CertificateRequest } from './rules-certificates';

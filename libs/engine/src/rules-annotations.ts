@@ -21,11 +21,13 @@ import {
   RandomUint32,
   REDACTED_ROLE,
   parsePath,
+  Tag,
 } from '@am/model';
 import { ApprovedChange, DeleteAnnotationRequest, PutAnnotationRequest } from './changes';
 import { validateAnnotationInput, validateStructuralTagUntouched } from './annotation-input';
 import { Evaluator } from './evaluator';
 import { allowedUncached } from './kept-aces';
+import { isSelfGrant } from './rules-certificates';
 import { TreeNode } from './tree-node';
 
 export function authorizePutAnnotation(ev: Evaluator, caller: TreeNode, request: PutAnnotationRequest, now: number, random?: RandomUint32): ApprovedChange {
@@ -33,6 +35,9 @@ export function authorizePutAnnotation(ev: Evaluator, caller: TreeNode, request:
   const annotation = validateAnnotationInput(request.annotation, path);
   const node = requireViewableNode(ev, caller, path, now);
   if (!ev.allowed(caller, node, Op.ADMIN, now)) throw new PermissionDeniedError(`permission denied: cannot change annotations of ${path}`);
+  if (annotation.tag === Tag.CERT_NAMES && isSelfGrant(caller, path)) {
+    throw new PermissionDeniedError(`permission denied: ${caller.path} cannot grant certificate names to itself (${path} is it or above it); an administrator must`);
+  }
   const existing = annotation.unique === 0n ? undefined : node.find(annotation.tag, annotation.unique);
   const previous = existing && annotation.version !== 0 ? existing : undefined;
   if (isAppliedRole(annotation)) {

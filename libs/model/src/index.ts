@@ -9,6 +9,7 @@ export * from './annotations';
 export * from './annotation-json';
 export * from './versions';
 export * from './data-info';
+export * from './cert-names';
 export * from './universe';
 export * from './universe-parse';
 export * from './universe-export';

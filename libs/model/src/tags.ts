@@ -13,6 +13,8 @@ export const Tag = {
   SSH_PUBLIC_KEY: 'ssh-public-key',
   DATA_INFO: 'data-info',
   DATA_CREDENTIAL_PROVIDER: 'data-credential-provider',
+  /** DNS names / IPs the workloads at or under the node may have in server certificates (inherited). */
+  CERT_NAMES: 'cert-names',
   PRINCIPAL_MARKER: 'principal',
   ROLE_MARKER: 'role',
   DATA_MARKER: 'data',

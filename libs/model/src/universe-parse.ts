@@ -3,6 +3,7 @@
  * and return the nodes, the warnings and the duplicate uniques that were renumbered.
  */
 import { annotationFromJson } from './annotation-json';
+import { checkCertNamesAnnotation } from './cert-names';
 import { Annotation, annotationKey, compareAnnotations, isAce, isAppliedRole, TextAnnotation } from './annotations';
 import { AmError, InvalidArgumentError } from './errors';
 import { comparePaths, isRootOrTopLevel, parentPath, parsePath, ROOT_PATH, TOP_LEVEL_PATHS } from './path';
@@ -140,6 +141,14 @@ class UniverseLoader {
       } catch (e) {
         this.error(path, e instanceof AmError ? e.message : String(e));
         continue;
+      }
+      if (a.tag === Tag.CERT_NAMES) {
+        try {
+          checkCertNamesAnnotation(path, (a as TextAnnotation).data);
+        } catch (e) {
+          this.error(path, e instanceof AmError ? e.message : String(e));
+          continue;
+        }
       }
       out.push(this.assignIdentity(path, a, seen));
     }

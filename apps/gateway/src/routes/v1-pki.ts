@@ -83,7 +83,7 @@ export function v1PkiRoutes({ bus }: { bus: BusClient }): RouteSpec[] {
     route({
       method: 'POST',
       url: '/v1/pki/sign',
-      summary: 'Sign a CSR (PEM, RSA ≥ 2048 or EC) for a principal: the caller is it, or holds View + VOUCHFOR on it; dns/ip make a server certificate (workloads)',
+      summary: 'Sign a CSR (PEM, RSA ≥ 2048 or EC) for a principal: the caller is it, or holds View + VOUCHFOR on it; dns/ip make a server certificate (workloads), each name granted by a cert-names annotation (403 naming the first that is not)',
       tag: 'pki',
       body: z.strictObject({ csr: Pem, principal: Principal, ...ServerNames, validitySeconds: ValiditySeconds }),
       response: SignedView,

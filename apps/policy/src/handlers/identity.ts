@@ -1,4 +1,4 @@
-import { authorizeDatasetCredentialContract, authorizeVouchContract, delegationTargetContract, handler, resolveCallerContract, sshLoginKeysContract, type BusHandler } from '@am/bus';
+import { authorizeCertificateContract, authorizeDatasetCredentialContract, authorizeVouchContract, delegationTargetContract, handler, resolveCallerContract, sshLoginKeysContract, type BusHandler } from '@am/bus';
 import type { CallerResolver } from '@am/auth';
 import { unwrap } from '@am/engine';
 import { operationName, parsePath } from '@am/model';
@@ -8,7 +8,7 @@ export interface IdentityDecisionSettings {
   requireNativeLogin: boolean;
 }
 
-/** Decisions the identity and pki services ask for: who a credential is, who may vouch, ssh keys. */
+/** Decisions the identity and pki services ask for: who a credential is, who may vouch, certificate names, ssh keys. */
 export function identityHandlers(svc: MetadataService, resolver: CallerResolver, settings: IdentityDecisionSettings): BusHandler[] {
   return [
     handler(resolveCallerContract, async ({ credential, accept, atLeast }) => {
@@ -21,6 +21,11 @@ export function identityHandlers(svc: MetadataService, resolver: CallerResolver,
       const caller = await svc.caller(credential);
       if (allowSelf && safePath(principal) === caller) return { revision: view.revision, caller, principal: caller };
       return { revision: view.revision, caller, principal: unwrap(view.engine.authorizeVouch(caller, principal, svc.clock())) };
+    }),
+    handler(authorizeCertificateContract, async ({ credential, atLeast, ...request }) => {
+      const view = await svc.view(atLeast);
+      const caller = await svc.caller(credential);
+      return { revision: view.revision, caller, principal: unwrap(view.engine.authorizeCertificate(caller, request, svc.clock())) };
     }),
     handler(authorizeDatasetCredentialContract, async ({ credential, atLeast, dataset, operations, useRoles }) => {
       const view = await svc.view(atLeast);

@@ -206,6 +206,25 @@ export const authorizeVouchContract = batchable(
 );
 
 /**
+ * May the caller obtain a certificate for `principal` with these DNS names / IP addresses? The vouch
+ * rule (itself when `allowSelf`, else View + VOUCHFOR), then each name must be outside `reserved`
+ * (the issuer's own names, in the `cert-names` syntax) and granted by an active `cert-names`
+ * annotation on the principal or above it. Permission-denied names the first name refused.
+ */
+export const authorizeCertificateContract = contract(
+  'am.policy.certificate.authorize',
+  z.strictObject({
+    ...Caller,
+    principal: Path,
+    allowSelf: z.boolean().default(true),
+    dns: z.array(z.string().max(253)).max(100).default([]),
+    ip: z.array(z.string().max(64)).max(100).default([]),
+    reserved: z.array(z.string().max(300)).max(1000).default([]),
+  }),
+  z.strictObject({ revision: Revision, caller: z.string(), principal: z.string() }),
+);
+
+/**
  * May the caller obtain a credential for `dataset` (access-model §10), and — for a delegation
  * credential with target or heritable ACEs — use the roles those ACEs name (`useRoles`: View +
  * USEROLE on each, as for an ACE on the tree)? One decision on one view of the tree.
