@@ -37,10 +37,8 @@ export function validateAnnotationInput(a: Annotation, path: string): Annotation
   }
   const header = { unique: a.unique, version: a.version, startMillis: a.startMillis, endMillis: a.endMillis };
   if (isAce(a)) {
-    const acls = a.acls.map((acl) => {
-      if (acl.roles.length === 0) throw new InvalidArgumentError('an ACL without roles can never be satisfied (G31)');
-      return { roles: acl.roles.map(parsePath) };
-    });
+    // An ACL without roles is valid: never satisfied (§4.1), `READ [[]]` means "nobody may read".
+    const acls = a.acls.map((acl) => ({ roles: acl.roles.map(parsePath) }));
     const ace: AceAnnotation = { tag: a.tag, ...header, op: parseOperation(a.op), local: a.local === true, agent: a.agent === true, acls };
     return ace;
   }

@@ -150,7 +150,6 @@ describe('add, replace and delete ACEs', () => {
     ['unknown roles are refused (G31)', U.boss, put(U.ds, aceOf(Op.READ, [[role('nobody')]])), ['not-found', `role ${role('nobody')} not found`]],
     ['invisible roles are not found', U.boss, put(U.ds, aceOf(Op.READ, [[role('member'), role('secret')]])), ['not-found', `role ${role('secret')} not found`]],
     ['INVALID operation is refused (G31)', U.boss, put(U.ds, aceOf(0 as Operation, [[role('member')]])), ['invalid-argument', 'invalid operation']],
-    ['an ACL without roles is refused (G31)', U.boss, put(U.ds, aceOf(Op.READ, [[]])), ['invalid-argument', 'ACL without roles']],
     ['replacing checks the old roles too (G11)', U.pat, put(U.outsider, aceOf(Op.READ, [[role('other')]], { unique: 60n, version: -1 })), ['permission-denied', `permission denied for using role ${role('boss')} in permission`]],
     ['replacing by the boss', U.boss, put(U.outsider, aceOf(Op.READ, [[role('other')]], { unique: 60n, version: 1 })), 'ok'],
     ['member may not delete an ACE naming boss', U.pat, delAnn(U.outsider, 'ace', 60n), ['permission-denied', `cannot delete ACE, permission denied for using role ${role('boss')}`]],
@@ -160,7 +159,31 @@ describe('add, replace and delete ACEs', () => {
     ['self-lockout guard: boss would lose Admin', U.boss, put(U.pat, aceOf(Op.ADMIN, [[role('other')]])), ['failed-precondition', 'would remove your own Admin permission']],
     ['…unless forced', U.boss, put(U.pat, aceOf(Op.VIEW, [[role('other')]]), true), 'ok'],
     ['an ACE the caller still satisfies is fine', U.boss, put(U.pat, aceOf(Op.ADMIN, [[role('boss')]])), 'ok'],
+    ['replacing an ACE whose old roles no longer exist skips them', U.pat, put(U.outsider, aceOf(Op.READ, [[role('other')]], { unique: 61n, version: -1 })), 'ok'],
   ]);
+});
+
+/** §4.1 + §9.1 "Add ACE": an ACL naming no role is never satisfied, and writing one is valid. */
+describe('"nobody may": an ACL without roles', () => {
+  runRows([
+    ['is accepted from an administrator (READ [[]]: nobody may read)', U.boss, put(U.ds, aceOf(Op.READ, [[]])), 'ok'],
+    ['…also beside satisfiable ACLs', U.boss, put(U.ds, aceOf(Op.WRITE, [[role('member')], []])), 'ok'],
+    ['§9.2: an invisible node is not found first', U.outsider, put(U.ds, aceOf(Op.READ, [[]])), ['not-found', `${U.ds} not found`]],
+    ['§9.2: a missing node is the same not found', U.boss, put('am://data/acme/nope', aceOf(Op.READ, [[]])), ['not-found', 'am://data/acme/nope not found']],
+    ['§9.2: then ADMIN on the node', U.pat, put(U.ds, aceOf(Op.READ, [[]])), ['permission-denied', `cannot change annotations of ${U.ds}`]],
+    ['…and force does not skip ADMIN', U.pat, put(U.ds, aceOf(Op.READ, [[]]), true), ['permission-denied', `cannot change annotations of ${U.ds}`]],
+    ['then the self-lockout guard: VIEW [[]] would lock the caller out', U.boss, put(U.pat, aceOf(Op.VIEW, [[]])), ['failed-precondition', 'would remove your own View permission']],
+    ['…ADMIN [[]] too', U.boss, put(U.pat, aceOf(Op.ADMIN, [[]])), ['failed-precondition', 'would remove your own Admin permission']],
+    ['…which force overrides', U.boss, put(U.pat, aceOf(Op.ADMIN, [[]]), true), 'ok'],
+  ]);
+
+  test('once written, nobody may read: not the administrator who wrote it, not the operator', () => {
+    for (const who of [U.boss, U.op, U.pat]) expect(engine.check(who, U.ds, [Op.VIEW], NOW).ok).toBe(true);
+    expect(engine.check(U.boss, U.ds, [Op.READ], NOW).ok).toBe(true);
+    engine.apply(valueOf(engine.authorize(U.boss, put(U.ds, aceOf(Op.READ, [[]])), NOW)));
+    for (const who of [U.boss, U.op, U.pat]) expect(errorOf(engine.check(who, U.ds, [Op.READ], NOW))).toEqual({ code: 'permission-denied', message: `[READ] not allowed on ${U.ds}` });
+    expect(engine.check(U.boss, U.ds, [Op.VIEW], NOW).ok).toBe(true);
+  });
 });
 
 describe('delete free-form annotations', () => {
@@ -206,6 +229,10 @@ describe('vouch', () => {
     ['invisible principal = not found', U.outsider, U.pat, ['not-found', `${U.pat} not found`]],
     ['no VOUCHFOR ACE = nobody may vouch (default deny)', U.boss, U.outsider, ['permission-denied', 'permission denied']],
     ['only principals', U.plugin, U.ds, ['invalid-argument', 'is not a principal']],
+    // Decided from the path alone: the same answer whether the path is invisible, missing or a role.
+    ['a non-principal path the caller cannot see: invalid-argument, not not-found', U.outsider, U.ds, ['invalid-argument', `${U.ds} is not a principal`]],
+    ['a non-principal path that does not exist: the same', U.plugin, 'am://data/acme/nope', ['invalid-argument', 'am://data/acme/nope is not a principal']],
+    ['a role is not a principal', U.plugin, role('member'), ['invalid-argument', `${role('member')} is not a principal`]],
   ] as [string, string, string, Expect][])('%s', (_name, caller, target, expected) => {
     const result = engine.authorizeVouch(caller, target, NOW);
     if (expected === 'ok') expect(valueOf(result)).toBe(target);

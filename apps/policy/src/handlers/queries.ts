@@ -1,21 +1,26 @@
 import { checkContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
-import { isAncestorOrSelf, Op, parentPath, parseOperation, parsePath, REDACTED_PRINCIPAL, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
-import { eventMatches, type MetaEvent, type PointInTime } from '@am/store';
+import { NotFoundError, Op, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
+import { eventMatches, replacesTree, type MetaEvent, type PointInTime } from '@am/store';
 import type { MetadataService, View } from '../metadata/metadata-service';
-import { pastVisibility } from './past-visibility';
-
-/** Activity windows are judged at the instant asked about when travelling in time by date. */
-const instant = (svc: MetadataService, asOf?: PointInTime) => (asOf?.time !== undefined ? Date.parse(asOf.time) : svc.clock());
+import { judgePastSight, PresentSight } from '../metadata/past-sight';
+import { PastView } from '../metadata/time-travel';
 
 /** Details, children, check/explain, who-can/what-can and history, all redacted for the caller. */
 export function queryHandlers(svc: MetadataService): BusHandler[] {
   return [
     handler(detailsContract, async ({ credential, atLeast, path, includeChildren, asOf }) => {
       const caller = await svc.caller(credential);
-      const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
-      const { details, children } = unwrap(view.engine.details(caller, path, { includeChildren }, instant(svc, asOf as PointInTime)));
-      return { revision: view.revision, details, children };
+      if (!asOf) {
+        const view = await svc.view(atLeast);
+        return { revision: view.revision, ...unwrap(view.engine.details(caller, path, { includeChildren }, svc.clock())) };
+      }
+      // The past state as the caller could see it then, cut to what it may see now.
+      const past = await PastView.open(svc, caller, asOf as PointInTime, atLeast);
+      const { details, children } = unwrap(past.past.engine.details(caller, path, { includeChildren }, past.instant));
+      const now = await past.seenNow([details.path, ...children]);
+      if (!now(details.path)) throw new NotFoundError(`object not found for ${details.path}`);
+      return { revision: past.past.revision, details: past.details(details), children: children.filter(now) };
     }),
     handler(listChildrenContract, async ({ credential, atLeast, path }) => {
       const caller = await svc.caller(credential);
@@ -24,13 +29,21 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
     }),
     handler(checkContract, async ({ credential, atLeast, target, ops, agent, explain, asOf }) => {
       const caller = await svc.caller(credential);
-      const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
-      const now = instant(svc, asOf as PointInTime);
       const operations = ops.map(parseOperation);
       const subject = agent === undefined ? caller : parsePath(agent);
-      if (!explain && subject === caller) return { revision: view.revision, agent: caller, ...ownCheck(view, caller, target, operations, now) };
-      const explanation = unwrap(view.engine.explain(caller, subject, target, operations, now));
-      return { revision: view.revision, agent: subject, allowed: explanation.allowed, ...(explain ? { explanation } : {}) };
+      if (!asOf) {
+        const view = await svc.view(atLeast);
+        const now = svc.clock();
+        if (!explain && subject === caller) return { revision: view.revision, agent: caller, ...ownCheck(view, caller, target, operations, now) };
+        const explanation = unwrap(view.engine.explain(caller, subject, target, operations, now));
+        return { revision: view.revision, agent: subject, allowed: explanation.allowed, ...(explain ? { explanation } : {}) };
+      }
+      // The decision of then, answered only about what the caller could see then and may see now.
+      const past = await PastView.open(svc, caller, asOf as PointInTime, atLeast);
+      await past.requireVisible([parsePath(target), ...(subject === caller ? [] : [subject])]);
+      if (!explain && subject === caller) return { revision: past.past.revision, agent: caller, ...ownCheck(past.past, caller, target, operations, past.instant) };
+      const explanation = past.explanation(unwrap(past.past.engine.explain(caller, subject, target, operations, past.instant)));
+      return { revision: past.past.revision, agent: subject, allowed: explanation.allowed, ...(explain ? { explanation } : {}) };
     }),
     handler(whoCanContract, async ({ credential, atLeast, target, op, under }) => {
       const caller = await svc.caller(credential);
@@ -46,47 +59,61 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       const target = parsePath(path);
-      unwrap(view.engine.check(caller, target, [Op.VIEW], svc.clock()));
-      // The whole log once: the events asked for, and what past visibility needs to judge them.
-      const log = await svc.store.events();
       const now = svc.clock();
-      const candidates = log.filter((e) => eventMatches(e, { path: target, subtree, after: since }) && (e.path === ROOT_PATH || canSeeEventPath(view, caller, e, now)));
-      const past = await pastVisibility(svc.history, log, caller, now, candidates);
-      const shown = candidates.filter((e) => past.shown(e)).slice(-limit);
+      unwrap(view.engine.check(caller, target, [Op.VIEW], now));
+      // The whole log once: the events asked for, and the replay that judges them in their past.
+      const log = await svc.store.events();
+      const present = new PresentSight(view.engine, caller, now);
+      const candidates = log.filter((e) => eventMatches(e, { path: target, subtree, after: since }) && (replacesTree(e) || present.sees(e.path)));
+      const entries = candidates.filter((e) => !replacesTree(e));
+      const sight = await judgePastSight(svc.history, log, present, caller, {
+        sightings: entries.flatMap((e) => [e.path, ...(e.removed ?? [])].map((p) => ({ path: p, from: e.seq }))),
+        entries,
+        names: namesIn,
+      });
+      // Shown: visible now and then (removed nodes: just before their removal too).
+      const shown = candidates.filter((e) => replacesTree(e) || (sight.visibleNow(e.path, e.seq) && sight.visibleThen(e))).slice(-limit);
       const role = unwrap(view.engine.roleRedactor(caller, now));
-      const actor = (principal: string) => (view.engine.check(caller, principal, [Op.VIEW], now).ok ? principal : REDACTED_PRINCIPAL);
+      const actorNow = (principal: string) => view.engine.check(caller, principal, [Op.VIEW], now).ok;
       // The size of a booted or imported tree is the operators' to know (Admin on am://).
       const operator = view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now);
       return {
         revision: view.revision,
-        events: shown.map((e) => eventView({ ...e, ...(e.removed ? { removed: past.removed(e) } : {}), ...(operator ? {} : { nodes: undefined }) }, role, actor)),
+        events: shown.map((e) => {
+          const then = (name: string) => replacesTree(e) || sight.nameVisibleThen(e, name);
+          const shownEvent = { ...e, ...(e.removed ? { removed: e.removed.filter((p) => sight.visibleNow(p, e.seq)) } : {}), ...(operator ? {} : { nodes: undefined }) };
+          return eventView(
+            shownEvent,
+            (r) => (then(r) ? role(r) : REDACTED_ROLE),
+            (a) => (then(a) && actorNow(a) ? a : REDACTED_PRINCIPAL),
+          );
+        }),
       };
     }),
   ];
 }
 
 /** The caller's own check: not-found stays an error (invisible), permission-denied is a plain "no". */
-function ownCheck(view: View, caller: string, target: string, ops: ReturnType<typeof parseOperation>[], now: number): { allowed: boolean } {
+function ownCheck(view: Pick<View, 'engine'>, caller: string, target: string, ops: ReturnType<typeof parseOperation>[], now: number): { allowed: boolean } {
   const r = view.engine.check(caller, target, ops, now);
   if (r.ok) return { allowed: true };
   if (r.error.code === 'permission-denied') return { allowed: false };
   throw r.error;
 }
 
-/**
- * History must not reveal what the caller cannot see: an event is shown when its node is visible
- * now or, for a node that is gone, when its nearest surviving ancestor is — and, if its node was
- * removed since, the caller could see it just before (pastVisibility).
- */
-function canSeeEventPath(view: View, caller: string, e: MetaEvent, now: number): boolean {
-  let path = e.path;
-  while (path !== ROOT_PATH && !view.engine.has(path)) path = parentPath(path);
-  return isAncestorOrSelf(path, e.path) && view.engine.check(caller, path, [Op.VIEW], now).ok;
+/** The roles and the actor an entry names: each is shown only if the caller could View it then (and can now). */
+function namesIn(e: MetaEvent): string[] {
+  const names = new Set<string>([e.actor]);
+  for (const a of [e.before, e.after, ...(e.annotations ?? [])]) {
+    if (a?.role !== undefined) names.add(a.role);
+    for (const acl of a?.acls ?? []) for (const r of acl.roles) names.add(r);
+  }
+  return [...names];
 }
 
 /**
  * An event as the caller may see it: roles in its annotations and the actor, when the caller cannot
- * View them now, are replaced as details replaces roles (access-model §7.3).
+ * View them, are replaced as details replaces roles (access-model §7.3).
  */
 function eventView(e: MetaEvent, role: (role: string) => string, actor: (principal: string) => string) {
   const { id: _id, generation: _generation, parts: _parts, ...rest } = e;

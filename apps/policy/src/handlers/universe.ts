@@ -1,10 +1,11 @@
 import { exportUniverseContract, handler, loadUniverseContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
-import { exportUniverseText, Op, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
+import { exportUniverseText, Op, parsePath, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
 import type { PointInTime } from '@am/store';
 import type { Logger } from 'pino';
 import { planImport, withOperatorKey } from '../metadata/import';
 import type { MetadataService } from '../metadata/metadata-service';
+import { PastView } from '../metadata/time-travel';
 import { readUniverse } from '../metadata/universes';
 
 /**
@@ -50,9 +51,16 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
     }),
     handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
       const caller = await svc.caller(credential);
-      const view = await svc.viewAt(asOf as PointInTime | undefined, atLeast);
-      const { universe } = unwrap(view.engine.exportVisible(caller, path, svc.clock()));
-      return { revision: view.revision, text: exportUniverseText(universe) };
+      if (!asOf) {
+        const view = await svc.view(atLeast);
+        return { revision: view.revision, text: exportUniverseText(unwrap(view.engine.exportVisible(caller, path, svc.clock())).universe) };
+      }
+      // What the caller could see then, cut to what it may see now (PastView).
+      const past = await PastView.open(svc, caller, asOf as PointInTime, atLeast);
+      const root = parsePath(path);
+      const { universe } = unwrap(past.past.engine.exportVisible(caller, root, past.instant));
+      await past.requireVisible([root]);
+      return { revision: past.past.revision, text: exportUniverseText(await past.universe(universe, root)) };
     }),
   ];
 }

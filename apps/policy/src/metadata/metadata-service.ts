@@ -2,7 +2,7 @@ import type { CallerResolver } from '@am/auth';
 import type { AcceptedKind } from '@am/crypto';
 import { unwrap, type AccessEngine, type ApprovedChange, type ChangeRequest } from '@am/engine';
 import { ConflictError } from '@am/model';
-import { StaleWriteError, type MetaHistory, type MetaProjection, type MetaStore, type PointInTime } from '@am/store';
+import { StaleWriteError, type MetaHistory, type MetaProjection, type MetaStore } from '@am/store';
 
 /** A tree to answer from and the revision it reflects. */
 export interface View {
@@ -32,7 +32,7 @@ export interface MetadataServiceDeps {
 
 /**
  * The policy service's core: answers come from the projection (optionally waiting for a consistency
- * token, or from the past through the history), and every write is decided on the projection, then
+ * token; the past comes from the history, see PastView), and every write is decided on the projection, then
  * committed only if nothing was written to the tree since that view. A write refused because the
  * view was behind is decided again on a fresher view, so no change rests on stale state. Writes of
  * one instance go one at a time (they would only invalidate each other); instances race in etcd.
@@ -63,11 +63,6 @@ export class MetadataService {
     if (atLeast !== undefined) await this.deps.projection.atLeast(atLeast);
     // Captured together, with no await in between: the engine at exactly this revision.
     return { engine: this.deps.projection.engine, revision: this.deps.projection.revision };
-  }
-
-  /** The view now, or the tree as it was at `asOf` (time travel). */
-  async viewAt(asOf: PointInTime | undefined, atLeast?: number): Promise<View> {
-    return asOf ? this.deps.history.at(asOf) : this.view(atLeast);
   }
 
   /** The principal a credential stands for, verified against the current tree. */

@@ -11,6 +11,14 @@ export interface PastTree {
   engine: AccessEngine;
   /** The sequence number of the last event the tree reflects (0 before the first boot). */
   revision: number;
+  /** The instant of that point (Unix ms): the time asked for, or the time of the event at the revision (0 before the first). */
+  time: number;
+}
+
+/** What to look at around each event of a replay: the tree just before it, and just after. */
+export interface EventVisit {
+  before?(tree: AccessEngine, e: MetaEvent): void;
+  after?(tree: AccessEngine, e: MetaEvent): void;
 }
 
 const decode = (json: unknown) => decodeAnnotation(JSON.stringify(json));
@@ -49,22 +57,25 @@ export class MetaHistory {
     private readonly cacheSize = 4,
   ) {}
 
-  async at(point: PointInTime): Promise<PastTree> {
-    const events = await this.store.events();
+  /** The tree at `point`; `events` is the whole log when the caller has read it already (else it is read here). */
+  async at(point: PointInTime, events?: readonly MetaEvent[]): Promise<PastTree> {
+    events ??= await this.store.events();
     const cutoff = point.time !== undefined ? Date.parse(point.time) : undefined;
     if (cutoff !== undefined && Number.isNaN(cutoff)) throw new InvalidArgumentError(`invalid time ${JSON.stringify(point.time)}`);
     const upTo = events.filter((e) => (cutoff !== undefined ? Date.parse(e.time) <= cutoff : e.seq <= point.revision!));
-    const revision = upTo.at(-1)?.seq ?? 0;
+    const last = upTo.at(-1);
+    const revision = last?.seq ?? 0;
+    const time = cutoff ?? (last ? Date.parse(last.time) : 0);
     const cached = this.cache.get(revision);
     if (cached) {
       this.cache.delete(revision);
       this.cache.set(revision, cached);
-      return { engine: cached, revision };
+      return { engine: cached, revision, time };
     }
     const engine = await this.replay(upTo);
     this.cache.set(revision, engine);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    return { engine, revision };
+    return { engine, revision, time };
   }
 
   /** Replays a prefix of the history: from its last boot/import (or an empty tree) onwards. */
@@ -76,11 +87,12 @@ export class MetaHistory {
   }
 
   /**
-   * Many questions about the past in one replay: calls `look(tree, e)` for each event `e` of
-   * `events` (the whole log, in order) whose seq is in `seqs`, on the tree just before `e` was
-   * applied. One pass from the last boot/import before the earliest of them, whatever their number.
+   * Many questions about the past in one replay: for each event `e` of `events` (the whole log, in
+   * order) whose seq is in `seqs`, calls `visit.before(tree, e)` on the tree just before `e` was
+   * applied and `visit.after(tree, e)` just after. One pass from the last boot/import before the
+   * earliest of them, whatever their number. The trees are fresh (never the cached ones).
    */
-  async beforeEvents(events: readonly MetaEvent[], seqs: ReadonlySet<number>, look: (tree: AccessEngine, e: MetaEvent) => void): Promise<void> {
+  async around(events: readonly MetaEvent[], seqs: ReadonlySet<number>, visit: EventVisit): Promise<void> {
     if (seqs.size === 0) return;
     let first = Infinity;
     let last = -Infinity;
@@ -91,9 +103,11 @@ export class MetaHistory {
     let tree = await this.treeOf(events[start]);
     for (let i = start + 1; i < events.length && events[i].seq <= last; i++) {
       const e = events[i];
-      if (seqs.has(e.seq)) look(tree, e);
+      const asked = seqs.has(e.seq);
+      if (asked) visit.before?.(tree, e);
       if (replacesTree(e)) tree = await this.treeOf(e);
       else replayEvent(tree, e);
+      if (asked) visit.after?.(tree, e);
     }
   }
 
