@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
 import { withDeadline } from './deadline';
@@ -36,4 +37,26 @@ export function etcdReachable(client: Etcd3, timeoutMs = 1000): Promise<boolean>
     () => true,
     () => false,
   );
+}
+
+/** The files of an etcd client certificate: the CA that signed etcd's server certificate, and ours. */
+export interface EtcdTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * etcd3 options for a TLS connection that authenticates with a client certificate (etcd takes the
+ * user from its CN: no password, no auth token to refresh). Reads the files now, so a missing or
+ * unreadable file fails at start-up.
+ */
+export function etcdTlsOptions(files: EtcdTlsFiles): Partial<IOptions> {
+  return {
+    credentials: {
+      rootCertificate: readFileSync(files.caFile),
+      certChain: readFileSync(files.certFile),
+      privateKey: readFileSync(files.keyFile),
+    },
+  };
 }
