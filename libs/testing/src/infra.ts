@@ -59,7 +59,7 @@ export class TestInfra {
       const tls = certs && { server: certs.server, probe: certs.client(ETCD_ROOT_USER) };
       etcd = await EtcdServer.start({ dataDir: join(dir, 'etcd'), logFile: join(dir, 'etcd.log'), tls });
       if (certs) {
-        const root = createEtcd([etcd.url], etcdTlsOptions(certs.client(ETCD_ROOT_USER)));
+        const root = createEtcd([etcd.url], etcdTlsOptions(certs.client(ETCD_ROOT_USER), { serverName: 'localhost' }));
         await ensureEtcdAccess(root, options.etcdPrefixes ?? ['/am/']).finally(() => root.close());
       }
       const nats = await NatsServer.start({ dir: join(dir, 'nats'), users: Object.values(users) });
@@ -100,7 +100,7 @@ export class TestInfra {
 
   /** A new etcd client as `user` (default root, etcd's administrator); close it when done. */
   etcdClient(user: EtcdServiceUser | typeof ETCD_ROOT_USER = ETCD_ROOT_USER): Etcd3 {
-    return createEtcd([this.etcd.url], this.etcdCerts ? etcdTlsOptions(this.etcdCerts.client(user)) : {});
+    return createEtcd([this.etcd.url], this.etcdCerts ? etcdTlsOptions(this.etcdCerts.client(user), { serverName: 'localhost' }) : {});
   }
 
   track<T extends Closable>(app: T): T {

@@ -71,7 +71,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     });
     started.push({ name: 'etcd', pid: etcd.pid!, stop: () => etcd.stop() });
     // Users, roles and `auth enable` on every start: also brings a data dir from before authentication in line.
-    const root = createEtcd([etcd.url], etcdTlsOptions(etcdCerts.client(ETCD_ROOT_USER)));
+    const root = createEtcd([etcd.url], etcdTlsOptions(etcdCerts.client(ETCD_ROOT_USER), { serverName: 'localhost' }));
     await ensureEtcdAccess(root, [commonSettings.AM_ETCD_PREFIX.default!]).finally(() => root.close());
 
     opts.say(`starting NATS with JetStream on nats://${natsUrl.host}`);
