@@ -55,7 +55,8 @@ export async function ensureEtcdAccess(root: Etcd3, prefixes: readonly string[])
     const held = await role.permissions();
     const stale = held.filter((h) => !wanted.some((w) => 'range' in w && w.permission === h.permission && sameRange(w.range, h.range)));
     // etcd revokes by range (all permissions on it); the wanted ones on the same range are granted again below.
-    if (stale.length) await role.revoke(stale.map((s) => ({ permission: s.permission, range: s.range })));
+    // One call each: etcd3 1.1.2's revoke of an array grants them instead.
+    for (const s of stale) await role.revoke({ permission: s.permission, range: s.range });
     const kept = held.filter((h) => !stale.includes(h));
     const missing = wanted.filter((w) => 'range' in w && !kept.some((h) => h.permission === w.permission && sameRange(w.range, h.range)));
     if (missing.length) await role.grant(missing);
