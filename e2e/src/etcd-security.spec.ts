@@ -2,7 +2,9 @@ import { createEtcd, etcdTlsOptions, KeyLayout } from '@am/store';
 import { ensureEtcdCertificates, TestInfra } from '@am/testing';
 import { Etcd3 } from 'etcd3';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -104,13 +106,17 @@ describe('etcd refuses who it does not know and what a service may not touch', (
 });
 
 describe('a service given a plain etcd without a client certificate', () => {
+  let cwd: string;
   beforeAll(() => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+    cwd = mkdtempSync(join(tmpdir(), 'am-etcd-refusal-'));
   });
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
   it.each(['policy', 'identity', 'pki', 'gateway'])('%s refuses to start, with one line (exit status 2)', (app) => {
     const r = spawnSync(process.execPath, [join(root, 'dist/apps', app, 'src/main.js')], {
-      env: { PATH: process.env.PATH, AM_ETCD_URLS: 'http://127.0.0.1:1', AM_MASTER_KEY_FILE: join(root, 'no-such-dir', 'master.key') },
+      cwd,
+      env: { PATH: process.env.PATH, AM_ETCD_URLS: 'http://127.0.0.1:1', AM_MASTER_KEY_FILE: join(cwd, 'master.key') },
       encoding: 'utf8',
       timeout: 20_000,
     });
