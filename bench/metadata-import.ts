@@ -1,6 +1,6 @@
 // Import of a 100k-node universe into a real etcd, then a projection loading it (time and memory),
 // and a replay of the history from events alone.
-import { createEtcd, MetaHistory, MetaProjection, MetaStore } from '@am/store';
+import { MetaHistory, MetaProjection, MetaStore } from '@am/store';
 import { generateUniverse, TestInfra } from '@am/testing';
 
 const NODES = 100_000;
@@ -22,7 +22,7 @@ async function heapMb(): Promise<number> {
 
 async function main() {
   const infra = await TestInfra.start();
-  const etcd = createEtcd([infra.etcd.url]);
+  const etcd = infra.etcdClient();
   try {
     const { universe } = generateUniverse(NODES, 3);
     const keys = universe.nodes.reduce((n, node) => n + 1 + node.annotations.length, 0);

@@ -4,7 +4,6 @@
 import { caContract, revokeContract, signCsrContract, type BusClient } from '@am/bus';
 import { PkiView } from '@am/pki-state';
 import { connectBus } from '@am/runtime';
-import { createEtcd } from '@am/store';
 import { logTail, TestInfra, waitFor, type ManagedProcess } from '@am/testing';
 import { launchApp } from './support/apps';
 import { spawnSync } from 'node:child_process';
@@ -48,7 +47,7 @@ async function main() {
   const rsaCsr = opensslCsr(dir, 'rsa', ['-newkey', 'rsa:2048']);
   const infra = await TestInfra.start();
   const procs: ManagedProcess[] = [];
-  const etcd = createEtcd([infra.etcd.url]);
+  const etcd = infra.etcdClient();
   const view = new PkiView(etcd, '/am/');
   try {
     for (const [service, extra] of [['policy', { AM_BOOT_UNIVERSE: 'new_sample' }], ['pki', {}]] as const) {

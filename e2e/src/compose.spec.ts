@@ -1,4 +1,6 @@
-import { pluginPermissions, requireBinary, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS } from '@am/testing';
+import { createEtcd, etcdTlsOptions } from '@am/store';
+import { EtcdServer, pluginPermissions, requireBinary, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS } from '@am/testing';
+import type { Etcd3 } from 'etcd3';
 import { gatewaySettings } from '@apps/gateway';
 import { identitySettings } from '@apps/identity';
 import { pkiSettings } from '@apps/pki';
@@ -6,7 +8,7 @@ import { policySettings } from '@apps/policy';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { MasterKey } from '@am/crypto';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +54,9 @@ describe('docker-compose.yml', () => {
     expect(schemaErrors(broken).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('has etcd, nats and the four apps, every one with a healthcheck', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['etcd', 'gateway', 'identity', 'nats', 'pki', 'policy']);
-    for (const [name, svc] of Object.entries(compose.services)) {
+  it('has etcd, its one-shot etcd-setup, nats and the four apps, every long-running one with a healthcheck', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['etcd', 'etcd-setup', 'gateway', 'identity', 'nats', 'pki', 'policy']);
+    for (const [name, svc] of Object.entries(compose.services).filter(([n]) => n !== 'etcd-setup')) {
       const health = svc.healthcheck ?? (svc.build ? 'image HEALTHCHECK' : undefined);
       expect([name, health]).toEqual([name, expect.anything()]);
     }
@@ -73,6 +75,7 @@ describe('docker-compose.yml', () => {
     for (const app of Object.keys(apps)) {
       const deps = compose.services[app].depends_on ?? {};
       expect(deps.etcd?.condition).toBe('service_healthy');
+      expect(deps['etcd-setup']?.condition).toBe('service_completed_successfully');
       expect(deps.nats?.condition).toBe('service_healthy');
     }
     for (const backend of ['policy', 'identity', 'pki']) {
@@ -115,7 +118,7 @@ describe('docker-compose.yml', () => {
   it('hands identity and pki their master keys as compose secrets, from files neither git nor an image ever holds', () => {
     for (const app of ['identity', 'pki']) {
       const secret = `${app}_master_key`;
-      expect(compose.services[app].secrets).toEqual([secret]);
+      expect(compose.services[app].secrets?.filter((x) => !x.startsWith('etcd_'))).toEqual([secret]);
       expect(compose.services[app].environment?.AM_MASTER_KEY_FILE).toBe(`/run/secrets/${secret}`);
       expect(compose.secrets[secret]).toEqual({ file: `./deploy/secrets/${app}-master.key` });
     }
@@ -124,6 +127,40 @@ describe('docker-compose.yml', () => {
     }
     const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     expect(dockerignore).toEqual(expect.arrayContaining(['deploy/secrets', '.env', '.am'])); // never in an image layer
+  });
+
+  it('runs etcd with TLS and client-certificate authentication only, and a healthcheck that speaks it', () => {
+    const etcd = compose.services.etcd;
+    const flags = etcd.command ?? [];
+    expect(flags).toEqual(expect.arrayContaining(['--client-cert-auth', '--trusted-ca-file=/run/secrets/etcd_ca', '--cert-file=/run/secrets/etcd_server_cert', '--key-file=/run/secrets/etcd_server_key']));
+    expect(flags.filter((f) => /^--(listen|advertise)-client-urls=/.test(f)).every((f) => /=https:\/\//.test(f))).toBe(true);
+    expect(flags.join(' ')).not.toMatch(/client-urls=http:/);
+    expect(etcd.secrets?.sort()).toEqual(['etcd_ca', 'etcd_server_cert', 'etcd_server_key']);
+    expect(etcd.healthcheck?.test).toEqual(expect.arrayContaining(['--endpoints=https://127.0.0.1:2379', '--cacert=/run/secrets/etcd_ca', '--cert=/run/secrets/etcd_server_cert']));
+  });
+
+  it.each(Object.keys(apps))('%s reaches etcd over https with its own client certificate and no other', (app) => {
+    const svc = compose.services[app];
+    expect(svc.environment).toMatchObject({
+      AM_ETCD_URLS: 'https://etcd:2379',
+      AM_ETCD_CA_FILE: '/run/secrets/etcd_ca',
+      AM_ETCD_CERT_FILE: `/run/secrets/etcd_${app}_cert`,
+      AM_ETCD_KEY_FILE: `/run/secrets/etcd_${app}_key`,
+    });
+    expect(svc.environment?.AM_ETCD_ALLOW_INSECURE).toBeUndefined();
+    expect(svc.secrets?.filter((x) => x.startsWith('etcd_')).sort()).toEqual(['etcd_ca', `etcd_${app}_cert`, `etcd_${app}_key`]);
+    expect(compose.secrets[`etcd_${app}_cert`]).toEqual({ file: `./deploy/secrets/etcd-${app}.crt` });
+    expect(compose.secrets[`etcd_${app}_key`]).toEqual({ file: `./deploy/secrets/etcd-${app}.key` });
+  });
+
+  it('only etcd-setup holds the root certificate, and no container the CA key', () => {
+    const holders = Object.entries(compose.services).filter(([, s]) => s.secrets?.some((x) => x.startsWith('etcd_root_'))).map(([n]) => n);
+    expect(holders).toEqual(['etcd-setup']);
+    expect(Object.values(compose.secrets).map((x) => x.file)).not.toContain('./deploy/secrets/etcd-ca.key');
+    const setup = compose.services['etcd-setup'];
+    expect(setup.command).toEqual(['node', 'dist/tools/stack/src/etcd-setup.js']);
+    expect(setup.environment).toMatchObject({ AM_ETCD_URLS: 'https://etcd:2379', AM_ETCD_CERT_FILE: '/run/secrets/etcd_root_cert', AM_ETCD_KEY_FILE: '/run/secrets/etcd_root_key' });
+    expect(setup.depends_on?.etcd?.condition).toBe('service_healthy');
   });
 
   describe('deploy/make-secrets', () => {
@@ -140,7 +177,7 @@ describe('docker-compose.yml', () => {
       const first = run();
       expect(first.status).toBe(0);
       expect(statSync(join(dir, 'deploy', 'secrets')).mode & 0o777).toBe(0o700);
-      for (const secret of Object.values(compose.secrets)) {
+      for (const secret of Object.values(compose.secrets).filter((x) => x.file.endsWith('master.key'))) {
         const file = join(dir, secret.file);
         await expect(MasterKey.load(file)).resolves.toBeInstanceOf(MasterKey);
         expect(statSync(file).mode & 0o222).toBe(0); // read-only
@@ -171,6 +208,42 @@ describe('docker-compose.yml', () => {
         expect(lines.slice(2).map((l) => l.split('=')[0])).toEqual(['AM_NATS_GATEWAY_PASSWORD', 'AM_NATS_POLICY_PASSWORD', 'AM_NATS_IDENTITY_PASSWORD', 'AM_NATS_PLUGIN_PASSWORD']);
       } finally {
         rmSync(other, { recursive: true, force: true });
+      }
+    });
+
+    it("makes etcd certificates that etcd (with compose's flags) and etcd-setup work with: users with their own keys only, no client without a certificate", async () => {
+      execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+      const secret = (name: string) => join(dir, compose.secrets[name].file);
+      const files = (user: string) => ({ caFile: secret('etcd_ca'), certFile: secret(`etcd_${user}_cert`), keyFile: secret(`etcd_${user}_key`) });
+      const etcd = await EtcdServer.start({
+        dataDir: join(dir, 'etcd-data'),
+        tls: { server: { caFile: secret('etcd_ca'), certFile: secret('etcd_server_cert'), keyFile: secret('etcd_server_key') }, probe: files('root') },
+      });
+      const clients: Etcd3[] = [];
+      const as = (user: string) => {
+        const c = createEtcd([etcd.url], etcdTlsOptions(files(user), { serverName: 'localhost' }));
+        clients.push(c);
+        return c;
+      };
+      try {
+        const setupEnv = { PATH: process.env.PATH, ...compose.services['etcd-setup'].environment, AM_ETCD_URLS: etcd.url, AM_ETCD_CA_FILE: secret('etcd_ca'), AM_ETCD_CERT_FILE: secret('etcd_root_cert'), AM_ETCD_KEY_FILE: secret('etcd_root_key'), AM_LOG_LEVEL: 'silent' };
+        const setup = compose.services['etcd-setup'].command!;
+        // Twice: it runs on every `docker compose up`.
+        for (let i = 0; i < 2; i++) {
+          const r = spawnSync(setup[0] === 'node' ? process.execPath : setup[0], setup.slice(1), { cwd: root, env: setupEnv, encoding: 'utf8', timeout: 30_000 });
+          expect([r.status, r.stderr.replace(/^.*DEP0123.*\n.*trace-deprecation.*\n/m, '')]).toEqual([0, '']);
+        }
+        await as('identity').put('/am/identity/signing-keys/1').value('{}');
+        await expect(as('identity').put('/am/meta/x').value('planted')).rejects.toThrow(/permission denied/i);
+        await expect(as('policy').put('/am/identity/signing-keys/2').value('planted')).rejects.toThrow(/permission denied/i);
+        await expect(as('gateway').put('/am/pki/live/anchors/x').value('planted')).rejects.toThrow(/permission denied/i);
+        expect(await as('gateway').get('/am/identity/signing-keys/1').string()).toBe('{}');
+        const noCert = createEtcd([etcd.url], { credentials: { rootCertificate: readFileSync(secret('etcd_ca')) } });
+        clients.push(noCert);
+        await expect(noCert.get('/am/identity/signing-keys/1').string()).rejects.toThrow();
+      } finally {
+        for (const c of clients) c.close();
+        await etcd.stop();
       }
     });
 

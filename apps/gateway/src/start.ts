@@ -1,8 +1,8 @@
 import { BusClient, natsConnectionOptions } from '@am/bus';
-import { createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
+import { connectEtcd, createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
 import { SigningKeyDirectory } from '@am/auth';
 import { PkiView } from '@am/pki-state';
-import { createEtcd, KeyLayout } from '@am/store';
+import { KeyLayout } from '@am/store';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -40,7 +40,7 @@ const BODY_LIMIT = 1024 * 1024;
 export async function startGateway(config: GatewayConfig = loadConfig(gatewaySettings)) {
   const log = createLogger('gateway', config.AM_LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const etcd = createEtcd(config.AM_ETCD_URLS);
+  const etcd = connectEtcd(config, log);
   // NATS is joined in the background: the gateway serves /healthz (and a 503 /readyz) while NATS is
   // down; once connected, nats.js reconnects by itself.
   let natsConnection: NatsConnection | undefined;

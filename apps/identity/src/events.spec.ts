@@ -1,4 +1,4 @@
-import { createEtcd, KeyLayout } from '@am/store';
+import { KeyLayout } from '@am/store';
 import { UnavailableError } from '@am/model';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
@@ -15,7 +15,7 @@ describe('CredentialEventLog against a real etcd', () => {
   let etcd: Etcd3;
   beforeAll(async () => {
     infra = await TestInfra.start();
-    const client = createEtcd([infra.etcd.url]);
+    const client = infra.etcdClient();
     infra.track({ close: async () => client.close() });
     etcd = client;
   });

@@ -14,7 +14,6 @@ import {
 import { keyId } from '@am/crypto';
 import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
-import { createEtcd } from '@am/store';
 import { HOSTILE_CREDENTIAL_CASES, hostileCredentials, sshCredential, sshKeygen, TestInfra, waitFor } from '@am/testing';
 import { policySettings, startPolicy } from '@apps/policy';
 import { readFile } from 'node:fs/promises';
@@ -34,7 +33,8 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
   const identityConfig = () => loadConfig(identitySettings, infra.env('identity'));
 
   beforeAll(async () => {
-    infra = await TestInfra.start();
+    // '/elsewhere/': a second identity on another prefix (below).
+    infra = await TestInfra.start({ etcdPrefixes: ['/am/', '/elsewhere/'] });
     infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: 'new_sample' }))));
     identity = await startIdentity(identityConfig());
     const env = infra.env('gateway');
@@ -122,7 +122,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       expect(issued.expiresAt).toBe(v.claims!.exp);
 
       // The audit record follows the answer within a few milliseconds.
-      const etcd = createEtcd([infra.etcd.url]);
+      const etcd = infra.etcdClient();
       let stored: string[] = [];
       await waitFor('the credential-issued record in etcd', async () => {
         stored = Object.values(await etcd.getAll().prefix('/am/identity/events/').strings());
@@ -310,7 +310,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       expect(kids).toHaveLength(1);
       await waitFor('the signing-key-created event', () => created.length > 0, 5000, 10);
       expect(created).toEqual([expect.objectContaining({ kind: 'signing-key-created', kid: kids[0] })]);
-      const etcd = createEtcd([infra.etcd.url]);
+      const etcd = infra.etcdClient();
       const stored = Object.values(await etcd.getAll().prefix('/elsewhere/identity/events/').strings()).join('\n');
       etcd.close();
       expect(stored).toContain(kids[0]);

@@ -19,7 +19,6 @@ import {
 import { MasterKey } from '@am/crypto';
 import { caKeyPurpose, CaKeysRecord, PkiView } from '@am/pki-state';
 import { connectBus, loadConfig } from '@am/runtime';
-import { createEtcd } from '@am/store';
 import { TestInfra } from '@am/testing';
 import { policySettings, startPolicy } from '@apps/policy';
 import type { Etcd3 } from 'etcd3';
@@ -53,7 +52,8 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
   const pkiEnv = (extra: Record<string, string> = {}) => loadConfig(pkiSettings, infra.env('pki', { AM_MASTER_KEY_FILE: join(infra.dir, 'master.key'), ...extra }));
 
   beforeAll(async () => {
-    infra = await TestInfra.start();
+    // '/manual/': a pki without auto-init on its own prefix (below).
+    infra = await TestInfra.start({ etcdPrefixes: ['/am/', '/manual/'] });
     ssl = await Openssl.create();
     infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: 'new_sample' }))));
     pki = infra.track(await startPki(pkiEnv()));
@@ -62,7 +62,7 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
     nats = await connect({ servers: infra.nats.url, user: gw.AM_NATS_USER, pass: gw.AM_NATS_PASSWORD });
     const codec = JSONCodec<{ data: unknown }>();
     nats.subscribe(`${PKI_EVENTS_SUBJECT}.>`, { callback: (_err, msg) => events.push(PkiEventView.parse(codec.decode(msg.data).data)) });
-    etcd = createEtcd([infra.etcd.url]);
+    etcd = infra.etcdClient();
     gatewayView = new PkiView(etcd, '/am/');
     await gatewayView.start();
   });
@@ -467,7 +467,7 @@ describe('pki replicas starting together', () => {
     expect(a.view.ca?.record.id).toBeDefined();
     expect(new Set([a.view.ca?.record.id, b.view.ca?.record.id, c.view.ca?.record.id]).size).toBe(1);
     expect(a.view.ca?.record.keyType).toBe('rsa-2048');
-    const etcd = createEtcd([infra.etcd.url]);
+    const etcd = infra.etcdClient();
     try {
       const created = (await etcd.getAll().prefix('/am/pki/events/').strings()) as Record<string, string>;
       expect(Object.values(created).filter((v) => JSON.parse(v).kind === 'ca-created')).toHaveLength(1);

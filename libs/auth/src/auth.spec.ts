@@ -1,7 +1,7 @@
 import { generateSigningKey, issueCredential, keyId, MasterKey, sealSigningKey } from '@am/crypto';
 import { AccessEngine } from '@am/engine';
 import { UnauthenticatedError } from '@am/model';
-import { createEtcd, KeyLayout } from '@am/store';
+import { KeyLayout } from '@am/store';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
 import { CallerResolver } from './caller-resolver';
@@ -27,7 +27,7 @@ describe('credentials resolved against signing keys published in a real etcd', (
 
   beforeAll(async () => {
     infra = await TestInfra.start();
-    etcd = createEtcd([infra.etcd.url]);
+    etcd = infra.etcdClient();
     await publish();
     directory = new SigningKeyDirectory(etcd, layout);
     await directory.start();

@@ -1,7 +1,6 @@
 import { annotateContract, validateCredentialContract } from '@am/bus';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '@am/model';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
-import { createEtcd } from '@am/store';
 import { freePort, sshKeygen, TestInfra, waitFor } from '@am/testing';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { policySettings, startPolicy } from '@apps/policy';
@@ -84,7 +83,7 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
     const plugin = await open();
     const first = await plugin.credential();
     const kid = (JSON.parse(Buffer.from(first.split('.')[0], 'base64url').toString()) as { kid: string }).kid;
-    const etcd = createEtcd([infra.etcd.url]);
+    const etcd = infra.etcdClient();
     try {
       const record = (await etcd.getAll().prefix('/').keys()).find((k) => k.endsWith(`/signing-keys/${kid}`));
       expect(record).toBeDefined();

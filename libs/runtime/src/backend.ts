@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handler, healthContract, natsConnectionOptions, type BackendService, type BusHandler } from '@am/bus';
-import { createEtcd, etcdReachable, KeyLayout } from '@am/store';
+import { etcdReachable, KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import type { ConfigOf } from './config';
 import { commonSettings } from './config';
 import { createLogger, PinoNestLogger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
+import { connectEtcd } from './etcd-connection';
 import type { Running } from './service-main';
 
 export type CommonConfig = ConfigOf<typeof commonSettings>;
@@ -92,7 +93,7 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
   const { service, config } = spec;
   const log = createLogger(service, config.AM_LOG_LEVEL);
   const metrics = createMetrics(service);
-  const etcd = createEtcd(config.AM_ETCD_URLS);
+  const etcd = connectEtcd(config, log);
   const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX) };
   let parts: BackendParts = {};
   let server: BusMicroservice | undefined;

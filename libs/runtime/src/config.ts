@@ -123,6 +123,10 @@ export const commonSettings = {
     default: 'http://127.0.0.1:2379',
     aliases: ['AM_MetadataUrls'],
   }),
+  AM_ETCD_CA_FILE: setting(optionalString, 'CA certificate (PEM) that signed etcd\'s server certificate; with https:// etcd URLs'),
+  AM_ETCD_CERT_FILE: setting(optionalString, 'client certificate (PEM) of this service for etcd; its CN is the etcd user'),
+  AM_ETCD_KEY_FILE: setting(optionalString, 'private key (PEM) of AM_ETCD_CERT_FILE'),
+  AM_ETCD_ALLOW_INSECURE: setting(bool, 'allow plain http:// etcd without a client certificate (development only; logged as a warning)', { default: 'false' }),
   AM_ETCD_PREFIX: setting(
     z.string().regex(/^\/[A-Za-z0-9/_-]*\/$/, 'must start and end with "/"'),
     'key prefix of all Access Manager data in etcd',

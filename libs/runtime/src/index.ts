@@ -6,3 +6,4 @@ export * from './logger';
 export * from './metrics';
 export * from './service-main';
 export * from './bus-strategy';
+export * from './etcd-connection';

@@ -1,5 +1,5 @@
 import { TestInfra } from '@am/testing';
-import { createEtcd, etcdReachable } from './etcd';
+import { etcdReachable } from './etcd';
 import { KeyLayout } from './keys';
 
 describe('createEtcd against a real etcd', () => {
@@ -10,7 +10,7 @@ describe('createEtcd against a real etcd', () => {
   afterAll(() => infra.stop());
 
   it('recovers by itself after an etcd outage (no circuit breaker holding it open)', async () => {
-    const etcd = createEtcd([infra.etcd.url]);
+    const etcd = infra.etcdClient();
     try {
       await etcd.put('/am/x').value('1');
       expect(await etcdReachable(etcd)).toBe(true);

@@ -8,3 +8,4 @@ export * from './process';
 export * from './generate-universe';
 export * from './openssh';
 export * from './hostile-credentials';
+export * from './etcd-tls';

@@ -17,7 +17,7 @@ describe('TestInfra (real etcd and nats-server)', () => {
 
   it('starts both servers on loopback, serves the per-service users, and removes everything on stop', async () => {
     infra = await TestInfra.start();
-    const etcd = new Etcd3({ hosts: infra.etcd.url });
+    const etcd = infra.etcdClient();
     await etcd.put('/probe').value('1');
     expect(await etcd.get('/probe').string()).toBe('1');
     etcd.close();
@@ -44,12 +44,12 @@ describe('TestInfra (real etcd and nats-server)', () => {
 
   it('restarts etcd in place with its data', async () => {
     infra = await TestInfra.start();
-    let etcd = new Etcd3({ hosts: infra.etcd.url });
+    let etcd = infra.etcdClient();
     await etcd.put('/kept').value('yes');
     etcd.close();
     await infra.etcd.stop();
     await infra.etcd.start();
-    etcd = new Etcd3({ hosts: infra.etcd.url });
+    etcd = infra.etcdClient();
     expect(await etcd.get('/kept').string()).toBe('yes');
     etcd.close();
   });

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEtcd, ensureEtcdAccess, etcdTlsOptions, ETCD_ROOT_USER, ETCD_SERVICE_USERS, type EtcdServiceUser } from '@am/store';
+import type { Etcd3 } from 'etcd3';
 import { EtcdServer } from './etcd';
+import { ensureEtcdCertificates, type EtcdCertificates } from './etcd-tls';
 import { NatsServer } from './nats';
 import { pluginPermissions, SERVICE_PERMISSIONS, type NatsUser } from './nats-config';
 
@@ -11,12 +14,24 @@ export type ServiceName = keyof typeof SERVICE_PERMISSIONS;
 export const TEST_PLUGINS = ['plugin', 'plugin2'] as const;
 export type InfraUser = ServiceName | (typeof TEST_PLUGINS)[number];
 
+export interface TestInfraOptions {
+  /**
+   * AM_ETCD_PREFIX values the services' etcd users are granted (default ['/am/']); a test that
+   * starts a service on another prefix lists it here.
+   */
+  etcdPrefixes?: readonly string[];
+  /** An etcd without TLS and authentication, for the tests of that refusal (default false). */
+  insecureEtcd?: boolean;
+}
+
 export interface Closable {
   close(): Promise<void>;
 }
 
 /**
  * Real etcd + real nats-server on free loopback ports with temporary data, for integration tests.
+ * etcd is secured as in the stack: TLS, client-certificate authentication and one RBAC user per
+ * service (`env(service)` hands each its own certificate); `rootEtcd()` is the administrator.
  * Apps started in process are registered with `track` and closed first by `stop()`, which also
  * removes the temporary directory. Call `stop()` in afterAll: it is safe after a failed start.
  */
@@ -27,9 +42,11 @@ export class TestInfra {
     readonly etcd: EtcdServer,
     readonly nats: NatsServer,
     private readonly users: Record<InfraUser, NatsUser>,
+    /** Undefined with `insecureEtcd`. */
+    readonly etcdCerts: EtcdCertificates | undefined,
   ) {}
 
-  static async start(): Promise<TestInfra> {
+  static async start(options: TestInfraOptions = {}): Promise<TestInfra> {
     const dir = await mkdtemp(join(tmpdir(), 'am-test-'));
     const permissions = [...Object.entries(SERVICE_PERMISSIONS), ...TEST_PLUGINS.map((p) => [p, pluginPermissions(p)] as const)];
     const users = Object.fromEntries(
@@ -38,9 +55,15 @@ export class TestInfra {
     let etcd: EtcdServer | undefined;
     try {
       await mkdir(join(dir, 'nats'));
-      etcd = await EtcdServer.start({ dataDir: join(dir, 'etcd'), logFile: join(dir, 'etcd.log') });
+      const certs = options.insecureEtcd ? undefined : await ensureEtcdCertificates(join(dir, 'etcd-tls'));
+      const tls = certs && { server: certs.server, probe: certs.client(ETCD_ROOT_USER) };
+      etcd = await EtcdServer.start({ dataDir: join(dir, 'etcd'), logFile: join(dir, 'etcd.log'), tls });
+      if (certs) {
+        const root = createEtcd([etcd.url], etcdTlsOptions(certs.client(ETCD_ROOT_USER), { serverName: 'localhost' }));
+        await ensureEtcdAccess(root, options.etcdPrefixes ?? ['/am/']).finally(() => root.close());
+      }
       const nats = await NatsServer.start({ dir: join(dir, 'nats'), users: Object.values(users) });
-      return new TestInfra(dir, etcd, nats, users);
+      return new TestInfra(dir, etcd, nats, users, certs);
     } catch (err) {
       await etcd?.stop();
       await rm(dir, { recursive: true, force: true });
@@ -52,6 +75,7 @@ export class TestInfra {
   env(service: InfraUser, extra: Record<string, string> = {}): Record<string, string> {
     return {
       AM_ETCD_URLS: this.etcd.url,
+      ...this.etcdEnv(service),
       AM_NATS_URL: this.nats.url,
       AM_NATS_USER: this.users[service].user,
       AM_NATS_PASSWORD: this.users[service].password,
@@ -64,6 +88,19 @@ export class TestInfra {
       AM_LOG_LEVEL: 'silent',
       ...extra,
     };
+  }
+
+  /** A service's etcd client certificate as AM_ETCD_* variables (a plugin has none: it does not use etcd). */
+  private etcdEnv(service: InfraUser): Record<string, string> {
+    if (!this.etcdCerts) return { AM_ETCD_ALLOW_INSECURE: 'true' };
+    if (!(ETCD_SERVICE_USERS as readonly string[]).includes(service)) return {};
+    const files = this.etcdCerts.client(service);
+    return { AM_ETCD_CA_FILE: files.caFile, AM_ETCD_CERT_FILE: files.certFile, AM_ETCD_KEY_FILE: files.keyFile };
+  }
+
+  /** A new etcd client as `user` (default root, etcd's administrator); close it when done. */
+  etcdClient(user: EtcdServiceUser | typeof ETCD_ROOT_USER = ETCD_ROOT_USER): Etcd3 {
+    return createEtcd([this.etcd.url], this.etcdCerts ? etcdTlsOptions(this.etcdCerts.client(user), { serverName: 'localhost' }) : {});
   }
 
   track<T extends Closable>(app: T): T {

@@ -7,7 +7,7 @@ const USAGE = `usage: npm run up [-- --detach]     start etcd, NATS and the four
        npm run down                  stop a stack started with --detach
 
 environment: AM_DATA_DIR (.am), AM_BOOT_UNIVERSE (new_sample|bootstrap|none|FILE), AM_GATEWAY_PORT (8080), AM_GATEWAY_TLS_PORT (8443),
-             AM_SSH_PORT (2222), AM_METRICS_PORT (2114), AM_ETCD_URLS (http://127.0.0.1:2379),
+             AM_SSH_PORT (2222), AM_METRICS_PORT (2114), AM_ETCD_URLS (http://127.0.0.1:2379; etcd is served there over TLS, https),
              AM_NATS_URL (nats://127.0.0.1:4222), AM_NATS_PLUGIN_USERS (plugin: one NATS user per identity plugin),
              AM_LOG_LEVEL (info)`;
 

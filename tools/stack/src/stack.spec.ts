@@ -1,3 +1,4 @@
+import { createEtcd, etcdTlsOptions } from '@am/store';
 import { freePort, freePorts, portOpen, SERVICE_NODE_FLAGS } from '@am/testing';
 import { Etcd3 } from 'etcd3';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,7 +33,24 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
       AM_METRICS_PORT: String(metrics),
       AM_NATS_PLUGIN_USERS: 'plugin, passwords',
     };
+    etcdUrl = `https://127.0.0.1:${etcdPort()}`;
+    etcdKeys = join(dataDir, 'keys/etcd');
   });
+  const etcdPort = () => Number(new URL(env.AM_ETCD_URLS!).port);
+  let etcdUrl: string;
+  let etcdKeys: string;
+  const rootEtcd = () =>
+    createEtcd([etcdUrl], etcdTlsOptions({ caFile: join(etcdKeys, 'ca.crt'), certFile: join(etcdKeys, 'client-root.crt'), keyFile: join(etcdKeys, 'client-root.key') }));
+  /** The stack's etcd answers no request without a client certificate from its CA: neither plain gRPC nor TLS without a certificate. */
+  const expectRefusesUnauthenticated = async () => {
+    const plain = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort()}`, dialTimeout: 2000 });
+    await expect(plain.get('/am/persisted').string()).rejects.toThrow();
+    plain.close();
+    const noCert = createEtcd([etcdUrl], { credentials: { rootCertificate: await readFile(join(etcdKeys, 'ca.crt')) } });
+    await expect(noCert.get('/am/persisted').string()).rejects.toThrow();
+    await expect(noCert.put('/am/identity/signing-keys/1').value('planted')).rejects.toThrow();
+    noCert.close();
+  };
   afterAll(async () => {
     stack('down');
     await rm(dataDir, { recursive: true, force: true });
@@ -61,6 +79,14 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
       expect(argv[1 + SERVICE_NODE_FLAGS.length]).toMatch(new RegExp(`dist/apps/${service}/src/main\\.js$`));
       const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
       expect(environ.includes(`AM_BOOTSTRAP_TOKEN=${token}`)).toBe(service === 'gateway');
+      // etcd over TLS with the service's own client certificate, and no other's.
+      expect(environ).toContain(`AM_ETCD_URLS=${etcdUrl}`);
+      expect(environ).toContain(`AM_ETCD_CERT_FILE=${join(etcdKeys, `client-${service}.crt`)}`);
+      expect(environ).toContain(`AM_ETCD_KEY_FILE=${join(etcdKeys, `client-${service}.key`)}`);
+      expect(environ.filter((e) => e.startsWith('AM_ETCD_ALLOW_INSECURE'))).toEqual([]);
+    }
+    for (const file of ['ca.key', 'ca.crt', 'server.key', 'client-root.key', 'client-policy.key']) {
+      expect((await stat(join(etcdKeys, file))).mode & 0o077).toBe(0);
     }
 
     // Secrets are generated once, private to the owner.
@@ -73,9 +99,10 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('a stack is already running');
 
-    let etcd = new Etcd3({ hosts: env.AM_ETCD_URLS! });
+    let etcd = rootEtcd();
     await etcd.put('/am/persisted').value('yes');
     etcd.close();
+    await expectRefusesUnauthenticated();
 
     const down = stack('down');
     expect(down.status).toBe(0);
@@ -84,9 +111,11 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
     expect(await portOpen(Number(new URL(env.AM_ETCD_URLS!).port))).toBe(false);
 
     expect(stack('up', '--detach').status).toBe(0);
-    etcd = new Etcd3({ hosts: env.AM_ETCD_URLS! });
+    etcd = rootEtcd();
     expect(await etcd.get('/am/persisted').string()).toBe('yes');
     etcd.close();
+    // The kept certificates still open it, and it still refuses a client without one.
+    await expectRefusesUnauthenticated();
     expect(await readFile(join(dataDir, 'keys/nats-passwords.json'), 'utf8')).toBe(passwords);
     expect(stack('down').status).toBe(0);
   });

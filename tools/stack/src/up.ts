@@ -1,4 +1,6 @@
-import { EtcdServer, launch, NatsServer, pluginPermissions, portOpen, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
+import { commonSettings } from '@am/runtime';
+import { createEtcd, ensureEtcdAccess, etcdTlsOptions, ETCD_ROOT_USER } from '@am/store';
+import { EtcdServer, ensureEtcdCertificates, launch, NatsServer, pluginPermissions, portOpen, SERVICE_NODE_FLAGS, SERVICE_PERMISSIONS, waitFor, type ManagedProcess } from '@am/testing';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { alive, readRunFile, removeRunFile, terminate, writeRunFile } from './run-file';
@@ -53,7 +55,11 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
   };
 
   try {
-    opts.say(`starting etcd on ${etcdUrl.origin} (data ${join(dataDir, 'etcd')})`);
+    // etcd speaks TLS only and authenticates every client by its certificate (CN = etcd user):
+    // a bootstrap CA, etcd's server certificate and one client certificate per service and root,
+    // made on first start under keys/etcd and kept.
+    const etcdCerts = await ensureEtcdCertificates(join(dataDir, 'keys', 'etcd'), etcdServerNames(etcdUrl.hostname));
+    opts.say(`starting etcd on https://${etcdUrl.host} (TLS, client certificates; data ${join(dataDir, 'etcd')})`);
     const etcd = await EtcdServer.start({
       dataDir: join(dataDir, 'etcd'),
       logFile: join(logs, 'etcd.log'),
@@ -61,8 +67,12 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
       peerPort: etcdPort + 1,
       host: etcdUrl.hostname,
       detached: opts.detach,
+      tls: { server: etcdCerts.server, probe: etcdCerts.client(ETCD_ROOT_USER) },
     });
     started.push({ name: 'etcd', pid: etcd.pid!, stop: () => etcd.stop() });
+    // Users, roles and `auth enable` on every start: also brings a data dir from before authentication in line.
+    const root = createEtcd([etcd.url], etcdTlsOptions(etcdCerts.client(ETCD_ROOT_USER), { serverName: 'localhost' }));
+    await ensureEtcdAccess(root, [commonSettings.AM_ETCD_PREFIX.default!]).finally(() => root.close());
 
     opts.say(`starting NATS with JetStream on nats://${natsUrl.host}`);
     const nats = await NatsServer.start({
@@ -78,10 +88,15 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     started.push({ name: 'nats', pid: nats.pid!, stop: () => nats.stop() });
 
     for (const service of SERVICES) {
+      const etcdFiles = etcdCerts.client(service);
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         NODE_ENV: process.env.NODE_ENV ?? 'development',
-        AM_ETCD_URLS: cfg.AM_ETCD_URLS.join(','),
+        AM_ETCD_URLS: etcd.url,
+        // Only its own etcd certificate: its etcd user may touch only its own keys.
+        AM_ETCD_CA_FILE: etcdFiles.caFile,
+        AM_ETCD_CERT_FILE: etcdFiles.certFile,
+        AM_ETCD_KEY_FILE: etcdFiles.keyFile,
         AM_NATS_URL: cfg.AM_NATS_URL.join(','),
         AM_NATS_USER: service,
         AM_NATS_PASSWORD: secrets.natsPasswords.get(service),
@@ -127,7 +142,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     opts.say(`  https     https://127.0.0.1:${cfg.AM_GATEWAY_TLS_PORT}   (mTLS; the CA chain: curl ${gatewayUrl}/v1/pki/ca)`);
     opts.say(`  ssh       port ${cfg.AM_SSH_PORT}   (ssh -l am://user/the-operator -p ${cfg.AM_SSH_PORT} localhost)`);
     opts.say(`  metrics   http://127.0.0.1:${metricsPorts.gateway}/metrics (policy ${metricsPorts.policy}, identity ${metricsPorts.identity}, pki ${metricsPorts.pki})`);
-    opts.say(`  etcd      ${etcdUrl.origin}   NATS ${natsUrl.href.replace(/\/$/, '')}`);
+    opts.say(`  etcd      ${etcd.url} (client certificates in ${etcdCerts.dir}; root: client-root.crt)   NATS ${natsUrl.href.replace(/\/$/, '')}`);
     opts.say(
       `  plugins   NATS users ${cfg.AM_NATS_PLUGIN_USERS.map((p) => `"${p}"`).join(', ')} (passwords in ${join(dataDir, 'keys', 'nats-passwords.json')}): may only publish am.identity.vouch`,
     );
@@ -150,6 +165,16 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     process.once('SIGTERM', stop);
   });
   opts.say('stopped');
+}
+
+/** The names etcd's server certificate is valid for: loopback, and the configured host. */
+function etcdServerNames(host: string): { dnsNames: string[]; ipAddresses: string[] } {
+  const ip = /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('[');
+  const bare = host.replace(/^\[|\]$/g, '');
+  return {
+    dnsNames: [...new Set(['localhost', ...(ip ? [] : [bare])])],
+    ipAddresses: [...new Set(['127.0.0.1', ...(ip ? [bare] : [])])],
+  };
 }
 
 /** The services together (they do not depend on each other), then NATS, then etcd last. */

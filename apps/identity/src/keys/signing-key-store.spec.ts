@@ -1,5 +1,5 @@
 import { issueCredential, keyId, MasterKey, verifyCredential } from '@am/crypto';
-import { createEtcd, KeyLayout } from '@am/store';
+import { KeyLayout } from '@am/store';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
 import pino from 'pino';
@@ -17,7 +17,7 @@ describe('signing keys in a real etcd', () => {
 
   beforeAll(async () => {
     infra = await TestInfra.start();
-    etcd = createEtcd([infra.etcd.url]);
+    etcd = infra.etcdClient();
   });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.stop()));

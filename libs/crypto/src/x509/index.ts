@@ -15,3 +15,4 @@ export * from './pkcs12';
 export * from './generated-key';
 export * from './principal-mapping';
 export * from './trust';
+export * from './infrastructure-cert';

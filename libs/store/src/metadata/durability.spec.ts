@@ -1,9 +1,9 @@
+import type { Etcd3 } from 'etcd3';
 import type { ApprovedChange } from '@am/engine';
 import { exportUniverseText, parseUniverseText, UnavailableError } from '@am/model';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUniverse, TestInfra, waitFor } from '@am/testing';
-import { createEtcd } from '../etcd';
 import { MetaHistory } from './history';
 import { MetaStore } from './meta-store';
 import { MetaProjection } from './projection';
@@ -14,11 +14,11 @@ const text = (u: Parameters<typeof exportUniverseText>[0]) => exportUniverseText
 
 describe('metadata durability (real etcd): outages, replay, large imports', () => {
   let infra: TestInfra;
-  let etcd: ReturnType<typeof createEtcd>;
+  let etcd: Etcd3;
 
   beforeAll(async () => {
     infra = await TestInfra.start();
-    etcd = createEtcd([infra.etcd.url]);
+    etcd = infra.etcdClient();
   });
   afterAll(async () => {
     etcd.close();

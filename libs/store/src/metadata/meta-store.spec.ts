@@ -1,9 +1,9 @@
+import type { Etcd3 } from 'etcd3';
 import { isAmError, parseUniverseText, exportUniverseText, type AceAnnotation } from '@am/model';
 import { TestInfra } from '@am/testing';
 import type { ApprovedChange } from '@am/engine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEtcd } from '../etcd';
 import { MetaStore, StaleWriteError } from './meta-store';
 import { MetaProjection } from './projection';
 
@@ -17,7 +17,7 @@ const unwrap = <T>(r: { ok: true; value: T } | { ok: false; error: Error }): T =
 
 describe('MetaStore and MetaProjection (real etcd)', () => {
   let infra: TestInfra;
-  let etcd: ReturnType<typeof createEtcd>;
+  let etcd: Etcd3;
   let store: MetaStore;
   const projections: MetaProjection[] = [];
   const project = async () => {
@@ -29,7 +29,7 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
 
   beforeAll(async () => {
     infra = await TestInfra.start();
-    etcd = createEtcd([infra.etcd.url]);
+    etcd = infra.etcdClient();
     store = new MetaStore(etcd, '/am/', { chunkSize: 50 });
   });
   afterAll(async () => {
