@@ -138,7 +138,7 @@ describe('hostile-input fuzzing of the REST surface (real stack, new_sample)', (
         const raw = method === 'PUT' ? '{"kind":"dir"}' : method === 'POST' ? '{"tag":"note","data":"x"}' : undefined;
         await send(method, path, { as, raw });
       }),
-      150,
+      250,
     );
   });
 
@@ -155,7 +155,7 @@ describe('hostile-input fuzzing of the REST surface (real stack, new_sample)', (
       fc.asyncProperty(cases, async ({ method, url, body, as }) => {
         await send(method, url, { as, raw: body });
       }),
-      300,
+      500,
     );
     // Prototype keys reached no object of the gateway.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -178,7 +178,7 @@ describe('hostile-input fuzzing of the REST surface (real stack, new_sample)', (
       fc.asyncProperty(mutated, fc.constantFrom('am://workload/hpe/bu1/dashboard', ALICE, 'am://nope', ''), async (csr, principal) => {
         await send('POST', '/v1/pki/sign', { as: OPERATOR, raw: JSON.stringify({ csr, principal }) });
       }),
-      80,
+      120,
     );
   });
 
@@ -205,7 +205,7 @@ describe('hostile-input fuzzing of the REST surface (real stack, new_sample)', (
         // As a principal who may not import: everything up to the permission check runs, nothing is written.
         await send('POST', '/v1/universe', { as: ALICE, raw: text });
       }),
-      40,
+      60,
     );
   });
 
