@@ -102,10 +102,12 @@ export async function startPkiStack(gatewayEnv: Record<string, string> = {}) {
 }
 
 /** JSON call on the plain HTTP listener as a demo identity (or with no credential). */
-export async function api(base: string, method: string, path: string, opts: { as?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...(opts.as ? { authorization: `Bearer ${opts.as}` } : {}), ...opts.headers };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+export async function api(base: string, method: string, path: string, opts: { as?: string; body?: unknown; raw?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(opts.as ? { authorization: `Bearer ${opts.as}` } : {}) };
+  // `raw`: a JSON body sent byte for byte (malformed, hostile or too deep to stringify).
+  if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
+  Object.assign(headers, opts.headers);
+  const res = await fetch(`${base}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
   const buf = Buffer.from(await res.arrayBuffer());
   let json: any;
   try {

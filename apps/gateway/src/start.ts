@@ -21,6 +21,7 @@ import { openApiDocument, registerDocs } from './http/openapi';
 import { EdgeCredentialCheck } from './http/edge-credentials';
 import { registerRoute, sendProblem } from './http/route';
 import { problemFor } from './http/errors';
+import { limitJsonDepth } from './http/json-body';
 import { gatewayError, registerCompatRoutes } from './routes/compat';
 import { v1IdentityRoutes, registerJwks } from './routes/v1-identity';
 import { v1MetadataRoutes } from './routes/v1-metadata';
@@ -115,15 +116,16 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   const fastify = app.getHttpAdapter().getInstance();
   instrumentHttp(fastify, metrics);
   registerCors(fastify, config.AM_CORS_ORIGINS);
+  limitJsonDepth(fastify);
   // REST routes are plain Fastify routes declared as data (one schema for validation and OpenAPI);
   // Nest runs the lifecycle, health and the fallback filter.
   const v1 = [...v1MetadataRoutes({ bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN }), ...v1IdentityRoutes(bus), ...v1PkiRoutes({ bus })];
   if (tls) registerClientCertificateAuth(fastify, { view: pkiView, attestor: tls.attestor, proxies: config.AM_GATEWAY_TLS_PROXIES, routes: v1 });
-  for (const spec of v1) registerRoute(fastify, spec, edge);
+  for (const spec of v1) registerRoute(fastify, spec, edge, log);
   registerCompatRoutes(fastify, { bus, bootstrapToken: config.AM_BOOTSTRAP_TOKEN, edge });
   registerJwks(fastify, bus);
   registerDocs(fastify, openApiDocument(v1, '1'));
-  app.useGlobalFilters(new FallbackFilter(log));
+  app.useGlobalFilters(new FallbackFilter(log, BODY_LIMIT));
   app.enableShutdownHooks([]);
   const stopViews = async () => {
     pkiViewStarted.cancel();

@@ -6,7 +6,7 @@ import type { Contract } from './contracts/core';
  * What travels back on the bus: the contract's reply, or a typed error. Errors are data, not
  * transport failures, so the caller can tell "not found" from "nobody answered".
  */
-export const ErrorBody = z.object({ code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]), message: z.string() });
+export const ErrorBody = z.object({ code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]), message: z.string(), field: z.string().optional() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
 
@@ -44,7 +44,7 @@ export async function runHandler(h: BusHandler, raw: unknown, onInternal: (err: 
     if (!reply.success) throw new InternalError(`${h.contract.subject} produced a reply outside its contract: ${describeIssues(reply.error)}`);
     return { ok: true, value: reply.data };
   } catch (err) {
-    if (isAmError(err) && err.code !== 'internal') return { ok: false, error: { code: err.code, message: err.message } };
+    if (isAmError(err) && err.code !== 'internal') return { ok: false, error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
     onInternal(err);
     return INTERNAL_ERROR_ENVELOPE;
   }
@@ -52,5 +52,5 @@ export async function runHandler(h: BusHandler, raw: unknown, onInternal: (err: 
 
 export function unwrapEnvelope(envelope: Envelope<unknown>): unknown {
   if (envelope.ok) return envelope.value;
-  throw errorFromCode(envelope.error.code, envelope.error.message) as AmError;
+  throw errorFromCode(envelope.error.code, envelope.error.message, envelope.error.field) as AmError;
 }

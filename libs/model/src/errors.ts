@@ -9,15 +9,19 @@ export type ErrorCode =
   | 'already-exists'
   | 'conflict'
   | 'failed-precondition'
+  | 'payload-too-large'
   | 'unauthenticated'
   | 'unavailable'
   | 'internal';
 
 export abstract class AmError extends Error {
   abstract readonly code: ErrorCode;
-  constructor(message: string) {
+  /** The request member at fault (e.g. `data` of an annotation), carried across the bus for 400s. */
+  field?: string;
+  constructor(message: string, field?: string) {
     super(message);
     this.name = new.target.name;
+    if (field) this.field = field;
   }
 }
 
@@ -57,6 +61,11 @@ export class FailedPreconditionError extends AmError {
   readonly code = 'failed-precondition' as const;
 }
 
+/** An input over a documented size limit (the message names the limit). */
+export class PayloadTooLargeError extends AmError {
+  readonly code = 'payload-too-large' as const;
+}
+
 export class UnauthenticatedError extends AmError {
   readonly code = 'unauthenticated' as const;
 }
@@ -71,13 +80,14 @@ export class InternalError extends AmError {
   readonly code = 'internal' as const;
 }
 
-const ERROR_CLASSES: Record<ErrorCode, new (message: string) => AmError> = {
+const ERROR_CLASSES: Record<ErrorCode, new (message: string, field?: string) => AmError> = {
   'invalid-argument': InvalidArgumentError,
   'not-found': NotFoundError,
   'permission-denied': PermissionDeniedError,
   'already-exists': AlreadyExistsError,
   conflict: ConflictError,
   'failed-precondition': FailedPreconditionError,
+  'payload-too-large': PayloadTooLargeError,
   unauthenticated: UnauthenticatedError,
   unavailable: UnavailableError,
   internal: InternalError,
@@ -86,8 +96,8 @@ const ERROR_CLASSES: Record<ErrorCode, new (message: string) => AmError> = {
 export const ERROR_CODES = Object.keys(ERROR_CLASSES) as ErrorCode[];
 
 /** Rebuilds a typed error from its code and message (an error that crossed a transport). */
-export function errorFromCode(code: ErrorCode, message: string): AmError {
-  return new ERROR_CLASSES[code](message);
+export function errorFromCode(code: ErrorCode, message: string, field?: string): AmError {
+  return new ERROR_CLASSES[code](message, field);
 }
 
 export function isAmError(e: unknown): e is AmError {

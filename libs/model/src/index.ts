@@ -7,6 +7,7 @@ export * from './tags';
 export * from './time-window';
 export * from './annotations';
 export * from './annotation-json';
+export * from './annotation-limits';
 export * from './versions';
 export * from './data-info';
 export * from './cert-names';

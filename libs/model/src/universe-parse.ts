@@ -3,10 +3,11 @@
  * and return the nodes, the warnings and the duplicate uniques that were renumbered.
  */
 import { annotationFromJson } from './annotation-json';
+import { checkAnnotationLimits } from './annotation-limits';
 import { checkCertNamesAnnotation } from './cert-names';
 import { Annotation, annotationKey, compareAnnotations, isAce, isAppliedRole, TextAnnotation } from './annotations';
 import { AmError, InvalidArgumentError } from './errors';
-import { comparePaths, isRootOrTopLevel, parentPath, parsePath, ROOT_PATH, TOP_LEVEL_PATHS } from './path';
+import { comparePaths, isRootOrTopLevel, MAX_PATH_COMPONENTS, parentPath, parsePath, ROOT_PATH, TOP_LEVEL_PATHS } from './path';
 import { LEAF_MARKER_TAGS, Tag } from './tags';
 import { newUnique, RandomUint32 } from './unique';
 import { Universe, UniverseNode, UniverseProblem } from './universe';
@@ -83,7 +84,13 @@ class UniverseLoader {
     return raw;
   }
 
-  visit(value: unknown, expectedParent: string | undefined, where: string): void {
+  visit(value: unknown, expectedParent: string | undefined, where: string, depth = 0): void {
+    // A path has at most MAX_PATH_COMPONENTS components, so no valid tree is deeper; stopping here
+    // also bounds the recursion whatever the file holds.
+    if (depth > MAX_PATH_COMPONENTS) {
+      this.error(where, `nested deeper than ${MAX_PATH_COMPONENTS} levels below am:// (a path has at most ${MAX_PATH_COMPONENTS} components)`);
+      return;
+    }
     const raw = this.readNode(value, where);
     if (!raw) return;
     const path = this.readPath(raw.path, expectedParent, where);
@@ -98,7 +105,7 @@ class UniverseLoader {
     this.addStructural(path, annotations, isLeaf, children.length);
     this.nodes.set(path, annotations.sort(compareAnnotations));
     if (path === ROOT_PATH) this.checkRoots(children);
-    children.forEach((child, i) => this.visit(child, path, `${path} child #${i}`));
+    children.forEach((child, i) => this.visit(child, path, `${path} child #${i}`, depth + 1));
   }
 
   readPath(value: unknown, expectedParent: string | undefined, where: string): string | undefined {
@@ -138,6 +145,7 @@ class UniverseLoader {
       let a: Annotation;
       try {
         a = annotationFromJson(item);
+        checkAnnotationLimits(a);
       } catch (e) {
         this.error(path, e instanceof AmError ? e.message : String(e));
         continue;

@@ -10,6 +10,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'already-exists': 409,
   conflict: 409,
   'failed-precondition': 409,
+  'payload-too-large': 413,
   unavailable: 503,
   internal: 500,
 };
@@ -22,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   'already-exists': 'Already exists',
   conflict: 'Version conflict',
   'failed-precondition': 'Precondition failed',
+  'payload-too-large': 'Payload too large',
   unavailable: 'Service unavailable',
   internal: 'Internal error',
 };
@@ -38,7 +40,7 @@ export const Problem = z.object({
 export type Problem = z.infer<typeof Problem>;
 
 /** Stable problem types: a URI per error code (documentation anchors, not fetched). */
-export const problemType = (code: ErrorCode | 'payload-too-large' | 'route-not-found') => `https://access-manager.dev/problems/${code}`;
+export const problemType = (code: ErrorCode | 'route-not-found') => `https://access-manager.dev/problems/${code}`;
 
 export function problemFor(code: ErrorCode, detail: string, field?: string): Problem {
   return { type: problemType(code), title: TITLES[code], status: HTTP_STATUS[code], detail, ...(field ? { field } : {}) };

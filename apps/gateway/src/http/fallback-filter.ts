@@ -14,7 +14,11 @@ const isV1 = (url: string) => url.startsWith('/v1/') || url === '/v1';
  */
 @Catch()
 export class FallbackFilter implements ExceptionFilter {
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** The body limit in bytes, named in the 413. */
+    private readonly bodyLimit: number,
+  ) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -28,7 +32,7 @@ export class FallbackFilter implements ExceptionFilter {
       return void reply.status(404).send(gatewayError(5, 'Not Found'));
     }
     if (status === 413) {
-      const detail = 'request body too large';
+      const detail = `the request body is larger than ${this.bodyLimit} bytes`;
       if (isV1(path)) return void sendProblem(reply, { type: problemType('payload-too-large'), title: 'Payload too large', status: 413, detail });
       return void reply.status(413).send(gatewayError(8, detail));
     }

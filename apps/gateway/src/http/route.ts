@@ -1,5 +1,6 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { EdgeCredentialCheck } from './edge-credentials';
 import { Problem, toProblem } from './errors';
@@ -87,7 +88,7 @@ function consistency(req: FastifyRequest): number | undefined {
 }
 
 /** `edge` refuses a caller's JWT that cannot be good before the service is asked (routes with `auth`). */
-export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: EdgeCredentialCheck): void {
+export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: EdgeCredentialCheck, log?: Pick<Logger, 'error'>): void {
   app.route({
     method: spec.method,
     url: spec.url,
@@ -111,7 +112,8 @@ export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: Edge
       } catch (err) {
         const problem = toProblem(err);
         const field = (err as { field?: string }).field;
-        if (problem.status >= 500 && problem.status !== 503) req.log.error({ err }, 'route failed');
+        // Fastify's own logger is off: a failure goes to the gateway's log, never only to the caller.
+        if (problem.status >= 500 && problem.status !== 503) (log ?? req.log).error({ err, route: `${spec.method} ${spec.url}` }, 'route failed');
         return sendProblem(reply, field ? { ...problem, field } : problem);
       }
     },

@@ -116,12 +116,14 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       query: z.strictObject({ force: Bool.optional() }),
       body: AnnotationBody,
       response: z.object({ annotation: StoredAnnotation, revision: Revision }),
-      errors: [400, 401, 403, 404, 409, 503],
+      errors: [400, 401, 403, 404, 409, 413, 503],
       auth: true,
       async handle({ query, body, wildcard, credential, atLeast }) {
         const m = /^(.*?)\/?annotations$/.exec(wildcard);
         if (!m) throw new NotFoundError('POST /v1/nodes/{path}/annotations is the only POST under /v1/nodes');
-        return answer(await bus.request(annotateContract, { credential: credential!, atLeast, path: treePath(m[1]), annotation: body, force: query.force ?? false }));
+        const request = bus.request(annotateContract, { credential: credential!, atLeast, path: treePath(m[1]), annotation: body, force: query.force ?? false });
+        // The policy service names the annotation's member at fault; here the annotation is the body.
+        return answer(await request.catch((err: { field?: string }) => Promise.reject(err.field ? Object.assign(err, { field: `body.${err.field}` }) : err)));
       },
     }),
     route({

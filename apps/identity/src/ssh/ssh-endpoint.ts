@@ -2,7 +2,7 @@ import { isAmError, isPrincipalPath, parsePath } from '@am/model';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Server, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
-import { findOfferedKey } from './authorized-keys';
+import { findOfferedKey } from '@am/crypto';
 import type { FailureLimiter } from './failure-limiter';
 
 const CONNECTION_GRACE_MS = 60_000;

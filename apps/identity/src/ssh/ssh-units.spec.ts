@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOfferedKey, parseAuthorizedKey } from './authorized-keys';
+import { findOfferedKey, parseAuthorizedKey } from '@am/crypto';
 import { FailureLimiter } from './failure-limiter';
 import { generateHostKey } from './host-key';
 import { utils } from 'ssh2';

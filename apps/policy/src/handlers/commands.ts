@@ -1,5 +1,6 @@
 import { annotateContract, createNodeContract, deleteAnnotationContract, deleteNodeContract, handler, type BusHandler } from '@am/bus';
 import { annotationFromJson, annotationToJson, parseInt64 } from '@am/model';
+import { checkIncomingAnnotation } from '../metadata/annotation-content';
 import type { MetadataService } from '../metadata/metadata-service';
 
 /** Create/delete node, add/replace/delete annotation (applied roles and ACEs are annotations). */
@@ -15,6 +16,7 @@ export function commandHandlers(svc: MetadataService): BusHandler[] {
     }),
     handler(annotateContract, async ({ credential, atLeast, path, annotation, force }) => {
       const request = { kind: 'put-annotation' as const, path, annotation: annotationFromJson(annotation), force };
+      checkIncomingAnnotation(request.annotation);
       const { change, revision } = await svc.write(credential, request, atLeast);
       return { revision, annotation: annotationToJson(change.kind === 'put-annotation' ? change.annotation : request.annotation) };
     }),

@@ -76,6 +76,15 @@ describe('MetaStore and MetaProjection (real etcd)', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'put-annotation', actor: alice, path: alice, before: null, seq: revision });
   });
 
+  it('a change over etcd\'s request limit (past the model\'s checks) is payload-too-large, not unavailable', async () => {
+    const p = await project();
+    const alice = 'am://user/hpe/bu1/alice';
+    const huge = unwrap(p.engine.authorize(alice, { kind: 'put-annotation', path: alice, annotation: { tag: 'note', unique: 0n, version: 0, startMillis: 0, endMillis: 0, data: 'x'.repeat(900 * 1024) } as never }, NOW));
+    const err = await store.commit(huge, alice, p.expectations()).catch((e) => e);
+    expect(isAmError(err) && err.code).toBe('payload-too-large');
+    expect(err.message).toMatch(/max-request-bytes/);
+  });
+
   it('refuses a stale write with a conflict naming the version', async () => {
     const p = await project();
     const alice = 'am://user/hpe/bu1/alice';

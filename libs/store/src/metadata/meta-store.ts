@@ -1,4 +1,4 @@
-import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, UnavailableError, type Annotation, type Universe } from '@am/model';
+import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, PayloadTooLargeError, UnavailableError, type Annotation, type Universe } from '@am/model';
 import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
@@ -268,6 +268,9 @@ export class MetaStore {
       return await withDeadline(p, this.timeoutMs, () => new UnavailableError(`etcd did not answer within ${this.timeoutMs} ms`));
     } catch (err) {
       if (err instanceof UnavailableError || err instanceof ConflictError || err instanceof FailedPreconditionError) throw err;
+      // The request itself is over etcd's --max-request-bytes: retrying cannot help, so not 503.
+      // The model's limits keep changes under it; this is the backstop for anything they miss.
+      if (/request is too large/.test((err as Error).message)) throw new PayloadTooLargeError('the change is larger than the store accepts in one request (etcd --max-request-bytes, 1.5 MiB by default)');
       throw new UnavailableError(`etcd unavailable: ${(err as Error).message}`);
     }
   }
