@@ -5,8 +5,9 @@ import { etcdReachable, KeyLayout } from '@am/store';
 import type { Etcd3 } from 'etcd3';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { busController } from './bus-controller';
+import type { OnDropped } from './bus-server';
 import { NatsBusStrategy } from './bus-strategy';
 import type { ConfigOf } from './config';
 import { commonSettings } from './config';
@@ -64,7 +65,14 @@ export interface BusMicroservice {
  * A Nest microservice answering `handlers` on NATS in the queue group `queue`: the handlers become
  * @MessagePattern methods of one controller, served by NatsBusStrategy.
  */
-export async function startBusMicroservice(name: string, queue: string, handlers: readonly BusHandler[], connectNats: () => Promise<NatsConnection>, log: Logger): Promise<BusMicroservice> {
+export async function startBusMicroservice(
+  name: string,
+  queue: string,
+  handlers: readonly BusHandler[],
+  connectNats: () => Promise<NatsConnection>,
+  log: Logger,
+  onDropped?: OnDropped,
+): Promise<BusMicroservice> {
   const controller = busController(`${name}BusController`, () => handlers, log);
 
   @Module({})
@@ -74,7 +82,7 @@ export async function startBusMicroservice(name: string, queue: string, handlers
     }
   }
 
-  const app = await NestFactory.createMicroservice(RootModule.build(), { strategy: new NatsBusStrategy(connectNats, queue, log), logger: new PinoNestLogger(log) });
+  const app = await NestFactory.createMicroservice(RootModule.build(), { strategy: new NatsBusStrategy(connectNats, queue, log, onDropped), logger: new PinoNestLogger(log) });
   try {
     await app.listen();
   } catch (err) {
@@ -102,7 +110,13 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
   try {
     parts = (await spec.setup?.(ctx)) ?? {};
     const handlers = [healthHandler(service, etcd, parts.checks), ...(parts.handlers ?? [])];
-    server = await startBusMicroservice(service, service, handlers, () => connect(natsConnectionOptions(config, service)), log);
+    const dropped = new Counter({
+      name: 'am_bus_requests_dropped_total',
+      help: 'Requests dropped unanswered because their reply subject is not an inbox (reply-subject injection)',
+      labelNames: ['subject'],
+      registers: [metrics],
+    });
+    server = await startBusMicroservice(service, service, handlers, () => connect(natsConnectionOptions(config, service)), log, (subject) => dropped.inc({ subject }));
     metricsServer = await startMetricsServer(metrics, config.AM_METRICS_PORT, config.AM_METRICS_HOST);
     extra = await spec.afterStart?.(ctx);
   } catch (err) {

@@ -6,19 +6,19 @@ import pino from 'pino';
 import { z } from 'zod';
 import { startBusMicroservice, type BusMicroservice } from './backend';
 
-const double = contract('am.test.double', z.strictObject({ n: z.number().int() }), z.strictObject({ doubled: z.number() }));
-const missing = contract('am.test.missing', z.strictObject({}), z.strictObject({}));
-const broken = contract('am.test.broken', z.strictObject({}), z.strictObject({}));
-const slow = contract('am.test.slow', z.strictObject({}), z.strictObject({ done: z.literal(true) }));
-const triple = batchable(contract('am.test.triple', z.strictObject({ n: z.number().int() }), z.strictObject({ tripled: z.number() })));
+const double = contract('am.policy.test.double', z.strictObject({ n: z.number().int() }), z.strictObject({ doubled: z.number() }));
+const missing = contract('am.policy.test.missing', z.strictObject({}), z.strictObject({}));
+const broken = contract('am.policy.test.broken', z.strictObject({}), z.strictObject({}));
+const slow = contract('am.policy.test.slow', z.strictObject({}), z.strictObject({ done: z.literal(true) }));
+const triple = batchable(contract('am.policy.test.triple', z.strictObject({ n: z.number().int() }), z.strictObject({ tripled: z.number() })));
 /** Answered by a broken peer (raw NATS) that gives a batch too few results, or some results outside the contract. */
-const skewed = batchable(contract('am.test.skewed', z.strictObject({ n: z.number().int() }), z.strictObject({ ok: z.literal(true) })));
-const unanswered = batchable(contract('am.unanswered', z.strictObject({ n: z.number().int() }), z.strictObject({})));
+const skewed = batchable(contract('am.policy.test.skewed', z.strictObject({ n: z.number().int() }), z.strictObject({ ok: z.literal(true) })));
+const unanswered = batchable(contract('am.policy.unobserved.unanswered', z.strictObject({ n: z.number().int() }), z.strictObject({})));
 /** Answered on its plain subject only, by a peer from before batching (raw NATS). */
-const legacy = batchable(contract('am.legacy.echo', z.strictObject({ n: z.number().int() }), z.strictObject({ n: z.number() })));
-const blob = batchable(contract('am.test.blob', z.strictObject({ s: z.string().max(300_000) }), z.strictObject({ length: z.number() })));
+const legacy = batchable(contract('am.policy.unobserved.legacy-echo', z.strictObject({ n: z.number().int() }), z.strictObject({ n: z.number() })));
+const blob = batchable(contract('am.policy.test.blob', z.strictObject({ s: z.string().max(300_000) }), z.strictObject({ length: z.number() })));
 /** Its reply is over NATS's 1 MB payload limit. */
-const huge = contract('am.test.huge', z.strictObject({}), z.strictObject({ s: z.string() }));
+const huge = contract('am.policy.test.huge', z.strictObject({}), z.strictObject({ s: z.string() }));
 
 describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real nats-server", () => {
   let infra: TestInfra;
@@ -98,8 +98,8 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
   describe('batched requests (RequestBatcher)', () => {
     beforeAll(async () => {
       // Watches every request on the test subjects (NATS delivers a copy to each plain subscriber).
-      const observer = infra.track(await connect(nats('policy')));
-      observer.subscribe('am.test.>', { callback: (_e, m) => seen.push(m.subject) });
+      const observer = infra.track(await connect({ servers: infra.nats.url, user: infra.observer.user, pass: infra.observer.password }));
+      observer.subscribe('am.policy.test.>', { callback: (_e, m) => seen.push(m.subject) });
       const skewedPeer = infra.track(await connect(nats('policy')));
       skewedPeer.subscribe(skewed.batchSubject, {
         callback: (_e, m) => {
@@ -127,7 +127,7 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
 
     /** Waits until the observer has every request sent so far: NATS keeps one connection's messages in order. */
     const settle = async () => {
-      const mark = `am.test.mark.${Math.random().toString(36).slice(2)}`;
+      const mark = `am.policy.test.mark.${Math.random().toString(36).slice(2)}`;
       client.publish(mark);
       await waitFor('the observer to catch up', () => seen.includes(mark), 5000, 5);
       seen.splice(seen.indexOf(mark), 1);

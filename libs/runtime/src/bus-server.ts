@@ -7,6 +7,20 @@ export interface BusServer {
   close(): Promise<void>;
 }
 
+/**
+ * A reply subject we answer on: an inbox (`_INBOX.` and plain tokens, no wildcards). Every client of
+ * ours asks on one (the services on `_INBOX.<nuid>`, plugins on `_INBOX.plugin.<user>.<nuid>`); a
+ * request naming any other reply subject is an attempt to make this service publish its answer
+ * somewhere else (an event subject, another service's request subject) and is dropped.
+ */
+const REPLY_INBOX = /^_INBOX(\.[A-Za-z0-9_-]+)+$/;
+export function isReplyInbox(reply: string): boolean {
+  return REPLY_INBOX.test(reply);
+}
+
+/** Told of every request dropped because of its reply subject (a metric). */
+export type OnDropped = (subject: string) => void;
+
 /** One subject answered: `answer` turns a request's data into the reply envelope. */
 export interface BusEndpoint {
   subject: string;
@@ -21,7 +35,7 @@ export interface BusEndpoint {
  * which for every message threw and caught a SyntaxError (it JSON.parses the subject as a pattern)
  * and ran an rxjs pipeline: policy's CPU time per vouch went from ~40 to ~25 µs without it.
  */
-export async function serveBus(nc: NatsConnection, queue: string, endpoints: readonly BusEndpoint[], log: Logger): Promise<BusServer> {
+export async function serveBus(nc: NatsConnection, queue: string, endpoints: readonly BusEndpoint[], log: Logger, onDropped: OnDropped = () => undefined): Promise<BusServer> {
   // A count, not a set of promises: a long-lived Set that gains and loses an entry per request
   // keeps rebuilding its table in V8's old generation (garbage only a major GC collects).
   let inFlight = 0;
@@ -36,7 +50,7 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
       callback: (err, msg) => {
         if (err) return log.error({ err, subject: e.subject }, 'bus subscription failed');
         inFlight++;
-        void answer(e, msg, log).finally(finished);
+        void answer(e, msg, log, onDropped).finally(finished);
       },
     }),
   );
@@ -61,10 +75,15 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
   };
 }
 
-async function answer(e: BusEndpoint, msg: Msg, log: Logger): Promise<void> {
+async function answer(e: BusEndpoint, msg: Msg, log: Logger, onDropped: OnDropped): Promise<void> {
   // Nobody waits for an answer (a request always names its reply inbox): nothing to do.
   if (!msg.reply) return;
   const { subject } = e;
+  if (!isReplyInbox(msg.reply)) {
+    onDropped(subject);
+    log.warn({ subject, reply: msg.reply.slice(0, 200) }, 'request dropped: its reply subject is not an inbox');
+    return;
+  }
   let packet: { data?: unknown; id?: unknown } | null;
   try {
     packet = decodeMessage(msg.data) as typeof packet;

@@ -2,7 +2,7 @@ import { NatsContext, Server, type CustomTransportStrategy } from '@nestjs/micro
 import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { serveBus, type BusServer } from './bus-server';
+import { serveBus, type BusServer, type OnDropped } from './bus-server';
 
 /**
  * The services' Nest transport: Nest binds each @MessagePattern subject to its controller method
@@ -17,6 +17,7 @@ export class NatsBusStrategy extends Server implements CustomTransportStrategy {
     private readonly connectNats: () => Promise<NatsConnection>,
     private readonly queue: string,
     private readonly log: Logger,
+    private readonly onDropped?: OnDropped,
   ) {
     super();
   }
@@ -32,7 +33,7 @@ export class NatsBusStrategy extends Server implements CustomTransportStrategy {
             return isObservable(result) ? lastValueFrom(result) : result;
           },
         }));
-      this.server = await serveBus(await this.connectNats(), this.queue, endpoints, this.log);
+      this.server = await serveBus(await this.connectNats(), this.queue, endpoints, this.log, this.onDropped);
       callback();
     } catch (err) {
       callback(err);

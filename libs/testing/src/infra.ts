@@ -42,6 +42,8 @@ export class TestInfra {
     readonly etcd: EtcdServer,
     readonly nats: NatsServer,
     private readonly users: Record<InfraUser, NatsUser>,
+    /** A test-only NATS user that hears every subject and may publish none of ours (to see where messages go). */
+    readonly observer: NatsUser,
     /** Undefined with `insecureEtcd`. */
     readonly etcdCerts: EtcdCertificates | undefined,
   ) {}
@@ -52,6 +54,7 @@ export class TestInfra {
     const users = Object.fromEntries(
       permissions.map(([name, perms]) => [name, { user: name, password: randomBytes(18).toString('base64url'), ...perms }]),
     ) as Record<InfraUser, NatsUser>;
+    const observer: NatsUser = { user: 'observer', password: randomBytes(18).toString('base64url'), publish: ['test.observer.>'], subscribe: ['>'] };
     let etcd: EtcdServer | undefined;
     try {
       await mkdir(join(dir, 'nats'));
@@ -62,8 +65,8 @@ export class TestInfra {
         const root = createEtcd([etcd.url], etcdTlsOptions(certs.client(ETCD_ROOT_USER), { serverName: 'localhost' }));
         await ensureEtcdAccess(root, options.etcdPrefixes ?? ['/am/']).finally(() => root.close());
       }
-      const nats = await NatsServer.start({ dir: join(dir, 'nats'), users: Object.values(users) });
-      return new TestInfra(dir, etcd, nats, users, certs);
+      const nats = await NatsServer.start({ dir: join(dir, 'nats'), users: [...Object.values(users), observer] });
+      return new TestInfra(dir, etcd, nats, users, observer, certs);
     } catch (err) {
       await etcd?.stop();
       await rm(dir, { recursive: true, force: true });

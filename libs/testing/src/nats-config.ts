@@ -16,12 +16,23 @@ export const PLUGIN_INBOX_PREFIX = '_INBOX.plugin';
 /** A plugin's NATS user name is one subject token: its inbox is named after it (as @am/bus PLUGIN_USER_NAME). */
 export const PLUGIN_USER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** What each service's NATS user may publish and subscribe to: the services talk on am.>. */
+/**
+ * What each service's NATS user may publish and subscribe to, least privilege: it publishes its
+ * own events (`am.events.<domain>.>`), the request subjects of the services it calls, and replies
+ * on inboxes; it hears its own request subjects and its own replies. So a request whose reply
+ * subject names an event or request subject cannot make a service publish there even if the
+ * service tried (the bus server also drops such requests: libs/runtime isReplyInbox). No JetStream:
+ * nothing uses it. Kept literal here (testing depends on nothing); the contracts are in libs/bus.
+ */
 export const SERVICE_PERMISSIONS: Record<'gateway' | 'policy' | 'identity' | 'pki', { publish: string[]; subscribe: string[] }> = {
-  gateway: { publish: ['am.>', '_INBOX.>'], subscribe: ['am.events.>', '_INBOX.>'] },
-  policy: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
-  identity: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
-  pki: { publish: ['am.>', '_INBOX.>', '$JS.API.>'], subscribe: ['am.>', '_INBOX.>'] },
+  // The gateway calls every backend (and their health subjects); it serves nothing and emits no events.
+  gateway: { publish: ['am.policy.>', 'am.identity.>', 'am.pki.>', '_INBOX.>'], subscribe: ['am.events.>', '_INBOX.>'] },
+  // Policy calls nobody.
+  policy: { publish: ['am.events.metadata.>', '_INBOX.>'], subscribe: ['am.policy.>', '_INBOX.>'] },
+  // Identity asks policy (vouch, dataset-credential, delegation, ssh login decisions).
+  identity: { publish: ['am.events.identity.>', 'am.policy.>', '_INBOX.>'], subscribe: ['am.identity.>', '_INBOX.>'] },
+  // Pki asks policy (caller, vouch and certificate decisions).
+  pki: { publish: ['am.events.pki.>', 'am.policy.>', '_INBOX.>'], subscribe: ['am.pki.>', '_INBOX.>'] },
 };
 
 /**
