@@ -63,9 +63,14 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/^HEALTHCHECK /m);
   });
 
-  it('publishes the gateway on 8080 (HTTP) and 8443 (mTLS) and the ssh endpoint on 2222, and nothing else', () => {
+  it('publishes the gateway on 8080 (HTTP) and 8443 (mTLS) and the ssh endpoint on 2222, on 127.0.0.1 unless AM_BIND_ADDRESS says otherwise, and nothing else', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${p}`));
-    expect(published.sort()).toEqual(['gateway 8080:8080', 'gateway 8443:8443', 'identity 2222:2222']);
+    const bind = '${AM_BIND_ADDRESS:-127.0.0.1}';
+    expect(published.sort()).toEqual([`gateway ${bind}:8080:8080`, `gateway ${bind}:8443:8443`, `identity ${bind}:2222:2222`]);
+  });
+
+  it('leaves demonstration identities off (the policy service refuses bare principal paths by default)', () => {
+    for (const s of Object.values(compose.services)) expect(Object.keys(s.environment ?? {})).not.toContain('AM_ALLOW_DEMO_IDENTITIES');
   });
 
   it('keeps etcd data in a named volume and starts services only after healthy dependencies', () => {

@@ -44,7 +44,7 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await call('GET', '/v1/nodes/', { as: OPERATOR })).json.path).toBe('am://');
     expectProblem(await call('GET', '/v1/nodes/user/yoyodyne', { as: ALICE }), 404);
     expectProblem(await call('GET', '/v1/nodes/user'), 401);
-    expectProblem(await call('GET', '/v1/nodes/user', { as: 'am://user/nobody' }), 404);
+    expectProblem(await call('GET', '/v1/nodes/user', { as: 'am://user/nobody' }), 401);
     expectProblem(await call('GET', '/v1/nodes/user', { as: 'not-a-credential' }), 401);
   });
 
@@ -132,8 +132,7 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await call('POST', '/v1/credentials/validate', { body: { credential: vouched.json.credential } })).json).toMatchObject({ valid: true, kind: 'login', claims: { id: bob } });
     const tampered = vouched.json.credential.slice(0, -4) + (vouched.json.credential.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     // The gateway refuses a bad JWT itself: no request reaches a service.
-    const policyUser = stack.infra.env('policy');
-    const observer = await connect({ servers: stack.infra.nats.url, user: policyUser.AM_NATS_USER, pass: policyUser.AM_NATS_PASSWORD });
+    const observer = await connect({ servers: stack.infra.nats.url, user: stack.infra.observer.user, pass: stack.infra.observer.password });
     const requests: string[] = [];
     observer.subscribe('am.>', { callback: (_e, m) => void (m.reply && requests.push(m.subject)) });
     await observer.flush();

@@ -24,13 +24,15 @@ export interface StackOptions {
   bootUniverse?: string;
   /** `false`: the gateway has no AM_BOOTSTRAP_TOKEN (boot over REST refused). */
   bootstrapToken?: false;
+  /** `false`: policy as configured by default, refusing bare principal paths (the harness otherwise opts in). */
+  demoIdentities?: false;
 }
 
 /** The whole system in this process: real etcd and NATS, the three backends, then the gateway. */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const infra = await TestInfra.start();
   try {
-    const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: options.bootUniverse ?? 'new_sample' }))));
+    const policy = infra.track(await startPolicy(loadConfig(policySettings, infra.env('policy', { AM_BOOT_UNIVERSE: options.bootUniverse ?? 'new_sample', ...(options.demoIdentities === false ? { AM_ALLOW_DEMO_IDENTITIES: '' } : {}) }))));
     const identity = infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity'))));
     const started = [policy, identity, infra.track(await startPki(loadConfig(pkiSettings, infra.env('pki'))))];
     const bootstrapToken = randomBytes(18).toString('base64url');

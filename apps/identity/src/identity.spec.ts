@@ -65,7 +65,7 @@ describe('identity service (real etcd, NATS, OpenSSH; policy in process)', () =>
       expect(v).toMatchObject({ valid: true, message: 'credential is valid', kind: 'login', claims: { id: 'am://user/the-operator', roles: null, iss: 'access-manager' } });
       expect(v.claims!.exp - v.claims!.iat).toBe(3600);
       // The plain path no longer works (§6.13 step 3), the credential does (step 4).
-      await expect(client.bus.request(resolveCallerContract, { credential: 'am://user/the-operator' })).rejects.toThrow("has ssh key, can't use plaintext ID");
+      await expect(client.bus.request(resolveCallerContract, { credential: 'am://user/the-operator' })).rejects.toThrow('invalid credential');
       await expect(client.bus.request(resolveCallerContract, { credential: r.stdout })).resolves.toMatchObject({ principal: 'am://user/the-operator', via: 'credential' });
     });
 

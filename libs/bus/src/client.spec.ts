@@ -6,11 +6,11 @@ import { BusClient, BusContractError, BusUnavailableError } from './client';
 import { contract } from './contracts';
 import { natsConnectionOptions } from './transport';
 
-const echo = contract('am.test.echo', z.object({ n: z.number().int() }).strict(), z.object({ doubled: z.number() }));
-const liar = contract('am.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
-const refuser = contract('am.test.refuser', z.object({}).strict(), z.object({}));
-const nobody = contract('am.test.nobody', z.object({}).strict(), z.object({}));
-const authed = contract('am.test.authed', z.object({ credential: z.string().max(10), n: z.number() }).strict(), z.object({}));
+const echo = contract('am.policy.test.echo', z.object({ n: z.number().int() }).strict(), z.object({ doubled: z.number() }));
+const liar = contract('am.policy.test.liar', z.object({}).strict(), z.object({ ok: z.literal(true) }));
+const refuser = contract('am.policy.test.refuser', z.object({}).strict(), z.object({}));
+const nobody = contract('am.policy.test.nobody', z.object({}).strict(), z.object({}));
+const authed = contract('am.policy.test.authed', z.object({ credential: z.string().max(10), n: z.number() }).strict(), z.object({}));
 
 describe('BusClient over a real nats-server', () => {
   let infra: TestInfra;

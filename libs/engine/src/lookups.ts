@@ -31,14 +31,14 @@ class DecisionMemo {
   }
 }
 
-/** Principals under `under` that the asker can View and that can do `op` on `target`. */
+/** Principals under `under` that the asker can View and that can do `op` on `target`: only nodes that can call (TreeNode.canCall: never a directory of principals). */
 export function whoCan(ev: Evaluator, asker: TreeNode, targetPath: string, op: Operation, underPath: string, now: number): string[] {
   const target = requireVisible(ev, asker, targetPath, now);
   const under = requireVisible(ev, asker, underPath, now);
   const memo = new DecisionMemo();
   const out: string[] = [];
   for (const p of ev.tree.descendants(under)) {
-    if (!isPrincipalPath(p.path) || !ev.canView(asker, p, now)) continue;
+    if (!p.canCall || !isPrincipalPath(p.path) || !ev.canView(asker, p, now)) continue;
     freshen(p, now);
     // The outcome depends on the agent only through its roles and its agent-ACE table.
     if (memo.get(p.roles, p.agentAces, () => canDo(ev, p, target, op, now))) out.push(p.path);

@@ -82,7 +82,12 @@ export interface IdentitySettings {
   readonly allowDemoIdentities: boolean;
 }
 
-/** §8.2: a principal path used directly as the credential; returns the principal path. */
+/**
+ * §8.2: a principal path used directly as the credential; returns the principal path. Every
+ * refusal is the same `invalid credential` (our decision D8.2, over §8.2's distinct messages): a
+ * credential-less caller must not learn whether a path exists, is a directory, has an ssh key or
+ * identity plugins. A directory of principals is never a caller (TreeNode.canCall).
+ */
 export function authenticateDemoIdentity(ev: Evaluator, credential: string, settings: IdentitySettings, now: number): string {
   const invalid = () => new UnauthenticatedError('invalid credential');
   if (!settings.allowDemoIdentities) throw invalid();
@@ -94,9 +99,8 @@ export function authenticateDemoIdentity(ev: Evaluator, credential: string, sett
   }
   if (!isPrincipalPath(path)) throw invalid();
   const node = ev.tree.get(path);
-  if (!node) throw new NotFoundError(`${path} not found`);
-  if (sshKeys(node, now).length > 0) throw new UnauthenticatedError(`${path} has ssh key, can't use plaintext ID`);
-  if (ev.hasApplicableAce(node, Op.VOUCHFOR, now)) throw new UnauthenticatedError(`${path} has identity plugins, can't use plaintext ID`);
+  if (!node || !node.canCall) throw invalid();
+  if (sshKeys(node, now).length > 0 || ev.hasApplicableAce(node, Op.VOUCHFOR, now)) throw invalid();
   return path;
 }
 

@@ -38,6 +38,15 @@ export class TreeNode {
     readonly isLeaf: boolean,
   ) {}
 
+  /**
+   * Whether this node can be a caller (given it is under am://user or am://workload): a leaf, or a
+   * directory with nothing below it (the reference's demo data has childless directories as
+   * principals, access-model §1.3). A directory holding principals is a group, never a caller.
+   */
+  get canCall(): boolean {
+    return this.isLeaf || !this.children?.length;
+  }
+
   /** Replaces the annotation list (kept sorted by the caller) and recompiles payloads. */
   setAnnotations(annotations: Annotation[], roles: RoleInterner): void {
     this.annotations = annotations;

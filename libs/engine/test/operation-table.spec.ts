@@ -265,9 +265,10 @@ describe('demonstration identities (§8.2) and ssh login (§8.6)', () => {
     ['a plain principal', U.outsider, demo, 'ok'],
     ['trailing whitespace is trimmed', `${U.outsider}\n`, demo, 'ok'],
     ['a key on a parent directory does not count', U.bot, demo, 'ok'],
-    ['ssh key under the alias tag', U.op, demo, ['unauthenticated', `${U.op} has ssh key, can't use plaintext ID`]],
-    ['inherited VOUCHFOR ACE', U.pat, demo, ['unauthenticated', `${U.pat} has identity plugins, can't use plaintext ID`]],
-    ['missing principal', 'am://user/nobody', demo, ['not-found', 'am://user/nobody not found']],
+    ['ssh key under the alias tag', U.op, demo, ['unauthenticated', 'invalid credential']],
+    ['inherited VOUCHFOR ACE', U.pat, demo, ['unauthenticated', 'invalid credential']],
+    ['missing principal (the same answer: no existence oracle)', 'am://user/nobody', demo, ['unauthenticated', 'invalid credential']],
+    ['a directory of principals is never a caller', 'am://user/hpe', demo, ['unauthenticated', 'invalid credential']],
     ['not a principal path', U.ds, demo, ['unauthenticated', 'invalid credential']],
     ['setting off', U.outsider, { allowDemoIdentities: false }, ['unauthenticated', 'invalid credential']],
   ] as [string, string, { allowDemoIdentities: boolean }, Expect][])('%s', (_name, credential, settings, expected) => {

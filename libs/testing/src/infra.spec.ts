@@ -24,11 +24,11 @@ describe('TestInfra (real etcd and nats-server)', () => {
 
     const env = infra.env('policy');
     const nc = await connect({ servers: infra.nats.url, user: env.AM_NATS_USER, pass: env.AM_NATS_PASSWORD });
-    const sub = nc.subscribe('am.probe', { max: 1 });
+    const sub = nc.subscribe('_INBOX.probe', { max: 1 });
     const got = (async () => {
       for await (const m of sub) return m.string();
     })();
-    nc.publish('am.probe', 'hello');
+    nc.publish('_INBOX.probe', 'hello');
     expect(await got).toBe('hello');
     await nc.close();
 

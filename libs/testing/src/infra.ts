@@ -89,6 +89,9 @@ export class TestInfra {
       AM_SSH_HOST_KEY: join(this.dir, 'ssh_host_ed25519'),
       AM_MASTER_KEY_FILE: join(this.dir, 'master.key'),
       AM_LOG_LEVEL: 'silent',
+      // The suite's callers are mostly bare principal paths: the tests opt in to what the services
+      // refuse by default (a test of the default passes AM_ALLOW_DEMO_IDENTITIES: 'false').
+      ...(service === 'policy' ? { AM_ALLOW_DEMO_IDENTITIES: 'true' } : {}),
       ...extra,
     };
   }

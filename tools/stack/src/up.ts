@@ -108,6 +108,9 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_SSH_HOST_KEY: secrets.sshHostKeyFile,
         AM_MASTER_KEY_FILE: secrets.masterKeyFile,
         AM_BOOT_UNIVERSE: cfg.AM_BOOT_UNIVERSE,
+        // The demo stack accepts bare principal paths as credentials (announced in the banner);
+        // the services themselves refuse them unless told so.
+        AM_ALLOW_DEMO_IDENTITIES: process.env.AM_ALLOW_DEMO_IDENTITIES ?? 'true',
         // Only the gateway holds the bootstrap token.
         ...(service === 'gateway' ? { AM_BOOTSTRAP_TOKEN: secrets.bootstrapToken } : {}),
       };
@@ -148,6 +151,9 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     );
     opts.say(`  data      ${dataDir}   logs ${logs}`);
     opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
+    if ((process.env.AM_ALLOW_DEMO_IDENTITIES ?? 'true') === 'true') {
+      opts.say('  DEMO      demonstration identities are ON: a bare principal path is accepted as a credential (never in production; AM_ALLOW_DEMO_IDENTITIES=false npm run up turns them off)');
+    }
     opts.say(`  boot      over REST with the bootstrap token in ${secrets.bootstrapTokenFile} (am boot on this host reads it)`);
     opts.say(opts.detach ? 'Running in the background; stop it with: npm run down' : 'Press Ctrl-C to stop.');
   } catch (err) {
