@@ -1,7 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { HOSTILE_CREDENTIAL_CASES, hostileCredentials } from '@am/testing';
-import { connect } from 'nats';
 import { startStack, type TestStack } from './stack';
 
 const OPERATOR = 'am://user/the-operator';
@@ -132,7 +131,7 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
     expect((await call('POST', '/v1/credentials/validate', { body: { credential: vouched.json.credential } })).json).toMatchObject({ valid: true, kind: 'login', claims: { id: bob } });
     const tampered = vouched.json.credential.slice(0, -4) + (vouched.json.credential.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     // The gateway refuses a bad JWT itself: no request reaches a service.
-    const observer = await connect({ servers: stack.infra.nats.url, user: stack.infra.observer.user, pass: stack.infra.observer.password });
+    const observer = await stack.infra.observe();
     const requests: string[] = [];
     observer.subscribe('am.>', { callback: (_e, m) => void (m.reply && requests.push(m.subject)) });
     await observer.flush();

@@ -39,7 +39,7 @@ describe('reply-subject injection (real NATS with the services’ permissions; i
     identity = infra.track(await startIdentity(loadConfig(identitySettings, infra.env('identity'))));
     const env = infra.env('plugin');
     plugin = await connect({ servers: env.AM_NATS_URL, user: env.AM_NATS_USER, pass: env.AM_NATS_PASSWORD });
-    observer = await connect({ servers: infra.nats.url, user: infra.observer.user, pass: infra.observer.password });
+    observer = await infra.observe();
     observer.subscribe('am.>', { callback: (_err, msg) => heard.push(msg.subject) });
     await observer.flush();
   }, 60_000);

@@ -127,7 +127,7 @@ describe('identity plugins over NATS (real etcd, NATS, policy and identity)', ()
 
     beforeAll(async () => {
       // The policy user hears every am.> subject: what reaches it, a plugin managed to publish.
-      observer = await connect({ servers: infra.nats.url, user: infra.observer.user, pass: infra.observer.password });
+      observer = await infra.observe();
       for (const subject of ['am.>', '_INBOX.>']) observer.subscribe(subject, { callback: (_e, m) => seen.push(m.subject) });
       await observer.flush();
       pluginConn = await connect({ servers: natsOptions.servers, user: natsOptions.user, pass: natsOptions.password });

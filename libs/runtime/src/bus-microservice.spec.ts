@@ -98,7 +98,7 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
   describe('batched requests (RequestBatcher)', () => {
     beforeAll(async () => {
       // Watches every request on the test subjects (NATS delivers a copy to each plain subscriber).
-      const observer = infra.track(await connect({ servers: infra.nats.url, user: infra.observer.user, pass: infra.observer.password }));
+      const observer = infra.track(await infra.observe());
       observer.subscribe('am.policy.test.>', { callback: (_e, m) => seen.push(m.subject) });
       const skewedPeer = infra.track(await connect(nats('policy')));
       skewedPeer.subscribe(skewed.batchSubject, {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEtcd, ensureEtcdAccess, etcdTlsOptions, ETCD_ROOT_USER, ETCD_SERVICE_USERS, type EtcdServiceUser } from '@am/store';
 import type { Etcd3 } from 'etcd3';
+import { connect, type NatsConnection } from 'nats';
 import { EtcdServer } from './etcd';
 import { ensureEtcdCertificates, type EtcdCertificates } from './etcd-tls';
 import { NatsServer } from './nats';
@@ -31,7 +32,7 @@ export interface Closable {
 /**
  * Real etcd + real nats-server on free loopback ports with temporary data, for integration tests.
  * etcd is secured as in the stack: TLS, client-certificate authentication and one RBAC user per
- * service (`env(service)` hands each its own certificate); `rootEtcd()` is the administrator.
+ * service (`env(service)` hands each its own certificate); `etcdClient()` is the administrator.
  * Apps started in process are registered with `track` and closed first by `stop()`, which also
  * removes the temporary directory. Call `stop()` in afterAll: it is safe after a failed start.
  */
@@ -42,8 +43,8 @@ export class TestInfra {
     readonly etcd: EtcdServer,
     readonly nats: NatsServer,
     private readonly users: Record<InfraUser, NatsUser>,
-    /** A test-only NATS user that hears every subject and may publish none of ours (to see where messages go). */
-    readonly observer: NatsUser,
+    /** A test-only NATS user that hears every subject and may publish none of ours (`observe()`). */
+    private readonly observer: NatsUser,
     /** Undefined with `insecureEtcd`. */
     readonly etcdCerts: EtcdCertificates | undefined,
   ) {}
@@ -90,7 +91,7 @@ export class TestInfra {
       AM_MASTER_KEY_FILE: join(this.dir, 'master.key'),
       AM_LOG_LEVEL: 'silent',
       // The suite's callers are mostly bare principal paths: the tests opt in to what the services
-      // refuse by default (a test of the default passes AM_ALLOW_DEMO_IDENTITIES: 'false').
+      // refuse by default (a test of the default passes AM_ALLOW_DEMO_IDENTITIES: '', i.e. unset).
       ...(service === 'policy' ? { AM_ALLOW_DEMO_IDENTITIES: 'true' } : {}),
       ...extra,
     };
@@ -102,6 +103,11 @@ export class TestInfra {
     if (!(ETCD_SERVICE_USERS as readonly string[]).includes(service)) return {};
     const files = this.etcdCerts.client(service);
     return { AM_ETCD_CA_FILE: files.caFile, AM_ETCD_CERT_FILE: files.certFile, AM_ETCD_KEY_FILE: files.keyFile };
+  }
+
+  /** A NATS connection that hears every subject and may publish none of ours: to see where messages go. Close it when done. */
+  observe(): Promise<NatsConnection> {
+    return connect({ servers: this.nats.url, user: this.observer.user, pass: this.observer.password });
   }
 
   /** A new etcd client as `user` (default root, etcd's administrator); close it when done. */

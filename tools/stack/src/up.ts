@@ -47,6 +47,8 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
 
   for (const d of ['etcd', 'nats', 'logs', 'run']) await mkdir(join(dataDir, d), { recursive: true, mode: 0o700 });
   const secrets = await loadOrCreateSecrets(dataDir, cfg.AM_NATS_PLUGIN_USERS);
+  // The demo stack accepts bare principal paths as credentials unless told otherwise (the banner says so).
+  const demoIdentities = process.env.AM_ALLOW_DEMO_IDENTITIES ?? 'true';
   const logs = join(dataDir, 'logs');
   const started: { name: string; stop(): Promise<void>; pid: number }[] = [];
   const stopAll = async () => {
@@ -110,7 +112,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_BOOT_UNIVERSE: cfg.AM_BOOT_UNIVERSE,
         // The demo stack accepts bare principal paths as credentials (announced in the banner);
         // the services themselves refuse them unless told so.
-        AM_ALLOW_DEMO_IDENTITIES: process.env.AM_ALLOW_DEMO_IDENTITIES ?? 'true',
+        AM_ALLOW_DEMO_IDENTITIES: demoIdentities,
         // Only the gateway holds the bootstrap token.
         ...(service === 'gateway' ? { AM_BOOTSTRAP_TOKEN: secrets.bootstrapToken } : {}),
       };
@@ -151,7 +153,7 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
     );
     opts.say(`  data      ${dataDir}   logs ${logs}`);
     opts.say(`  universe  AM_BOOT_UNIVERSE=${cfg.AM_BOOT_UNIVERSE} (booted by the policy service when the store is empty)`);
-    if ((process.env.AM_ALLOW_DEMO_IDENTITIES ?? 'true') === 'true') {
+    if (demoIdentities === 'true') {
       opts.say('  DEMO      demonstration identities are ON: a bare principal path is accepted as a credential (never in production; AM_ALLOW_DEMO_IDENTITIES=false npm run up turns them off)');
     }
     opts.say(`  boot      over REST with the bootstrap token in ${secrets.bootstrapTokenFile} (am boot on this host reads it)`);
