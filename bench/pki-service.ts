@@ -48,7 +48,7 @@ async function main() {
   const infra = await TestInfra.start();
   const procs: ManagedProcess[] = [];
   const etcd = infra.etcdClient();
-  const view = new PkiView(etcd, '/am/');
+  const view = new PkiView(etcd, '/am/', { recordKey: infra.records.pki });
   try {
     for (const [service, extra] of [['policy', { AM_BOOT_UNIVERSE: 'new_sample' }], ['pki', {}]] as const) {
       procs.push(launchApp(infra, service, extra));

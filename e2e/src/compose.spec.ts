@@ -7,7 +7,7 @@ import { pkiSettings } from '@apps/pki';
 import { policySettings } from '@apps/policy';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { MasterKey } from '@am/crypto';
+import { MasterKey, RecordSigner } from '@am/crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,10 +210,33 @@ describe('docker-compose.yml', () => {
         expect(spawnSync(join(other, 'deploy', 'make-secrets')).status).toBe(0);
         const lines = readFileSync(join(other, '.env'), 'utf8').trim().split('\n');
         expect(lines.slice(0, 2)).toEqual(['export AM_NATS_PKI_PASSWORD=mine', 'AM_LOG_LEVEL=debug']);
-        expect(lines.slice(2).map((l) => l.split('=')[0])).toEqual(['AM_NATS_GATEWAY_PASSWORD', 'AM_NATS_POLICY_PASSWORD', 'AM_NATS_IDENTITY_PASSWORD', 'AM_NATS_PLUGIN_PASSWORD']);
+        expect(lines.slice(2).map((l) => l.split('=')[0])).toEqual([
+          'AM_NATS_GATEWAY_PASSWORD',
+          'AM_NATS_POLICY_PASSWORD',
+          'AM_NATS_IDENTITY_PASSWORD',
+          'AM_NATS_PLUGIN_PASSWORD',
+          'AM_IDENTITY_RECORD_KEY',
+          'AM_PKI_RECORD_KEY',
+        ]);
       } finally {
         rmSync(other, { recursive: true, force: true });
       }
+    });
+
+    it('writes the record keys the services derive from the master keys (openssl HKDF + Ed25519), for the gateway and policy only', async () => {
+      const env = readFileSync(join(dir, '.env'), 'utf8');
+      for (const domain of ['identity', 'pki'] as const) {
+        const variable = `AM_${domain.toUpperCase()}_RECORD_KEY`;
+        const master = await MasterKey.load(join(dir, `deploy/secrets/${domain}-master.key`));
+        expect(env.match(new RegExp(`^${variable}=(.*)$`, 'm'))?.[1]).toBe(RecordSigner.fromMasterKey(domain, master).toString());
+        const holders = Object.entries(compose.services).filter(([, s]) => s.environment?.[variable] !== undefined).map(([n]) => n);
+        expect([variable, holders.sort()]).toEqual([variable, ['gateway', 'policy']]);
+        expect(compose.services.gateway.environment?.[variable]).toBe(`\${${variable}:?run deploy/make-secrets first}`);
+      }
+      // Run again: the same keys, each once.
+      expect(run().status).toBe(0);
+      expect(readFileSync(join(dir, '.env'), 'utf8').match(/_RECORD_KEY=/g)).toHaveLength(2);
+      expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(env);
     });
 
     it("makes etcd certificates that etcd (with compose's flags) and etcd-setup work with: users with their own keys only, no client without a certificate", async () => {

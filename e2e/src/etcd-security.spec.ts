@@ -1,3 +1,4 @@
+import { MasterKey, RecordSigner } from '@am/crypto';
 import { createEtcd, etcdTlsOptions, KeyLayout } from '@am/store';
 import { ensureEtcdCertificates, TestInfra } from '@am/testing';
 import { Etcd3 } from 'etcd3';
@@ -11,6 +12,8 @@ const root = join(__dirname, '..', '..');
 const keys = new KeyLayout('/am/');
 const plantedKey = `${keys.signingKeys()}999`;
 const anchor = '/am/pki/live/anchors/planted';
+const master = MasterKey.generate();
+const recordKeys = { AM_IDENTITY_RECORD_KEY: RecordSigner.fromMasterKey('identity', master).toString(), AM_PKI_RECORD_KEY: RecordSigner.fromMasterKey('pki', master).toString() };
 
 /**
  * Issue 17, 1a: etcd was open to anyone on the host. Now (harness, `npm run up` and compose alike)
@@ -116,7 +119,7 @@ describe('a service given a plain etcd without a client certificate', () => {
   it.each(['policy', 'identity', 'pki', 'gateway'])('%s refuses to start, with one line (exit status 2)', (app) => {
     const r = spawnSync(process.execPath, [join(root, 'dist/apps', app, 'src/main.js')], {
       cwd,
-      env: { PATH: process.env.PATH, AM_ETCD_URLS: 'http://127.0.0.1:1', AM_MASTER_KEY_FILE: join(cwd, 'master.key') },
+      env: { PATH: process.env.PATH, AM_ETCD_URLS: 'http://127.0.0.1:1', AM_MASTER_KEY_FILE: join(cwd, 'master.key'), ...recordKeys },
       encoding: 'utf8',
       timeout: 20_000,
     });

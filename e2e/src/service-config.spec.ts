@@ -2,8 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MasterKey, RecordSigner } from '@am/crypto';
 
 const root = join(__dirname, '..', '..');
+const master = MasterKey.generate();
+/** Valid record keys, so that the setting under test is the one refused. */
+const recordKeys = { AM_IDENTITY_RECORD_KEY: RecordSigner.fromMasterKey('identity', master).toString(), AM_PKI_RECORD_KEY: RecordSigner.fromMasterKey('pki', master).toString() };
 
 describe('a service started with bad configuration', () => {
   beforeAll(() => {
@@ -11,8 +15,11 @@ describe('a service started with bad configuration', () => {
   });
 
   it.each([
-    ['gateway', { AM_GATEWAY_PORT: 'http' }, 'gateway: invalid configuration: AM_GATEWAY_PORT must be a port number'],
-    ['policy', { AM_MetadataUrls: 'etcd:2379' }, 'policy: invalid configuration: AM_MetadataUrls must be comma-separated http/https://host:port URLs'],
+    ['gateway', { ...recordKeys, AM_GATEWAY_PORT: 'http' }, 'gateway: invalid configuration: AM_GATEWAY_PORT must be a port number'],
+    ['policy', { ...recordKeys, AM_MetadataUrls: 'etcd:2379' }, 'policy: invalid configuration: AM_MetadataUrls must be comma-separated http/https://host:port URLs'],
+    // A verifier without the owners' record keys could trust nothing it reads from etcd: no default.
+    ['policy', {}, 'policy: invalid configuration: AM_IDENTITY_RECORD_KEY must be set (deploy/make-secrets writes it; npm run up sets it)'],
+    ['gateway', { ...recordKeys, AM_PKI_RECORD_KEY: 'ed25519:c2hvcnQ=' }, 'gateway: invalid configuration: AM_PKI_RECORD_KEY the pki record key must be "ed25519:" and 32 bytes of base64'],
     ['identity', { LOG_LEVEL: 'chatty' }, 'identity: invalid configuration: LOG_LEVEL must be one of'],
     ['pki', { AM_NATS_URL: '' , AM_METRICS_PORT: '99999' }, 'pki: invalid configuration: AM_METRICS_PORT must be a port number'],
   ])('%s stops with one line naming the variable and exit status 2', (app, env, expected) => {

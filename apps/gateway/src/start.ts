@@ -1,5 +1,5 @@
 import { BusClient, natsConnectionOptions } from '@am/bus';
-import { connectEtcd, createLogger, createMetrics, loadConfig, PinoNestLogger, startMetricsServer, type ConfigOf } from '@am/runtime';
+import { connectEtcd, createLogger, createMetrics, loadConfig, PinoNestLogger, reportedIgnoredRecords, startMetricsServer, type ConfigOf } from '@am/runtime';
 import { SigningKeyDirectory } from '@am/auth';
 import { PkiView } from '@am/pki-state';
 import { KeyLayout } from '@am/store';
@@ -63,10 +63,19 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
   // When NATS is up at start, be connected before serving (no spurious 503s on the first requests).
   await Promise.race([natsJoined.done, new Promise((resolve) => setTimeout(resolve, config.AM_REQUEST_TIMEOUT).unref())]);
   // Client certificates are verified against the live PKI trust state (revocations apply within ms).
-  const pkiView = new PkiView(etcd, new KeyLayout(config.AM_ETCD_PREFIX), { onError: (err) => log.warn({ err: err.message }, 'pki view') });
+  const ignored = reportedIgnoredRecords(log, metrics);
+  const pkiView = new PkiView(etcd, new KeyLayout(config.AM_ETCD_PREFIX), {
+    recordKey: config.AM_PKI_RECORD_KEY,
+    ignored,
+    onError: (err) => log.warn({ err: err.message }, 'pki view'),
+  });
   const pkiViewStarted = startWithRetry(() => pkiView.start(), (err) => log.warn({ err: err.message }, 'pki view not loaded yet; retrying'));
   // Callers' JWTs are checked here against identity's published keys (and again by the service).
-  const signingKeys = new SigningKeyDirectory(etcd, new KeyLayout(config.AM_ETCD_PREFIX), (err) => log.warn({ err: err.message }, 'signing keys'));
+  const signingKeys = new SigningKeyDirectory(etcd, new KeyLayout(config.AM_ETCD_PREFIX), {
+    recordKey: config.AM_IDENTITY_RECORD_KEY,
+    ignored,
+    onError: (err) => log.warn({ err: err.message }, 'signing keys'),
+  });
   const signingKeysLoaded = startWithRetry(() => signingKeys.start(), (err) => log.warn({ err: err.message }, 'signing keys not loaded yet; retrying'));
   const edge = new EdgeCredentialCheck(signingKeys);
   const tlsWanted = config.AM_GATEWAY_TLS || config.AM_GATEWAY_TLS_PROXIES.length > 0;
@@ -96,6 +105,7 @@ export async function startGateway(config: GatewayConfig = loadConfig(gatewaySet
             nats: () => natsConnection,
             bus,
             timeoutMs: config.AM_READY_TIMEOUT,
+            ignored,
           }),
       },
     ],

@@ -40,7 +40,7 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
   const backend = await startBackend({
     service: 'identity',
     config,
-    setup: async ({ etcd, log, keys: layout, metrics }) => {
+    setup: async ({ etcd, log, keys: layout, metrics, ignored }) => {
       const connection = await connectBus(config, 'identity-client');
       bus = connection;
       const issuedTotal = new Counter({ name: 'am_identity_credentials_issued_total', help: 'credentials issued', labelNames: ['via'], registers: [metrics] });
@@ -49,8 +49,11 @@ export async function startIdentity(config: IdentityConfig = loadConfig(identity
       const store = new SigningKeyStore(etcd, layout, masterKey, {
         rotationPeriodSec: config.AM_SIGNING_KEY_ROTATION,
         log,
+        ignored,
         onCommitted: (events) => events.forEach((event) => announce(eventSubject(event.kind), event)),
       });
+      // Public: the gateway and policy need it (AM_IDENTITY_RECORD_KEY) to trust our key records.
+      log.info({ recordKey: store.publicRecordKey }, 'identity record key');
       try {
         await store.start();
       } catch (err) {

@@ -1,7 +1,7 @@
 import type { PkiKeyType } from '@am/bus';
-import { createCaHierarchy, crlIssuerOf, crlToBeSigned, loadCertificateAuthority, signCrl, type CertificateAuthority, type KeySpec, type MasterKey } from '@am/crypto';
+import { createCaHierarchy, crlIssuerOf, crlToBeSigned, loadCertificateAuthority, signCrl, type CertificateAuthority, type KeySpec, type MasterKey, type RecordSigner } from '@am/crypto';
 import { AlreadyExistsError, InternalError } from '@am/model';
-import { caKeyPurpose, CaKeysRecord, type CaRecord, type CrlStateRecord, type PkiLayout, type StoredPkiEvent } from '@am/pki-state';
+import { caKeyPurpose, CaKeysRecord, CaRecord, type CrlStateRecord, type PkiLayout, type StoredPkiEvent } from '@am/pki-state';
 import type { Etcd3 } from 'etcd3';
 import { randomBytes } from 'node:crypto';
 import { newEventId, wholeSecondsIso } from './ids';
@@ -27,7 +27,13 @@ export interface CreateCaOptions {
  * CRL and the `ca-created` event. Several replicas starting together each try; exactly one wins,
  * the others get AlreadyExistsError and use the winner's CA.
  */
-export async function createCa(etcd: Etcd3, layout: PkiLayout, masterKey: MasterKey, options: CreateCaOptions): Promise<{ revision: number; event: StoredPkiEvent }> {
+export async function createCa(
+  etcd: Etcd3,
+  layout: PkiLayout,
+  masterKey: MasterKey,
+  records: RecordSigner,
+  options: CreateCaOptions,
+): Promise<{ revision: number; event: StoredPkiEvent }> {
   const { root, intermediate } = createCaHierarchy({ key: KEY_SPECS[options.keyType], organization: options.organization });
   const id = randomBytes(8).toString('hex');
   const now = new Date();
@@ -53,7 +59,7 @@ export async function createCa(etcd: Etcd3, layout: PkiLayout, masterKey: Master
   const result = await etcd
     .if(layout.ca, 'Create', '==', 0)
     .then(
-      etcd.put(layout.ca).value(JSON.stringify(ca)),
+      etcd.put(layout.ca).value(records.seal(layout.ca, ca)),
       etcd.put(layout.caKeys).value(JSON.stringify(keys)),
       etcd.put(layout.crl).value(JSON.stringify(crl)),
       etcd.put(layout.event(event.id)).value(JSON.stringify(event)),
@@ -61,6 +67,27 @@ export async function createCa(etcd: Etcd3, layout: PkiLayout, masterKey: Master
     .commit();
   if (!result.succeeded) throw new AlreadyExistsError('a certificate authority already exists');
   return { revision: Number(result.header!.revision), event };
+}
+
+/**
+ * Signs a CA record written before records were signed, so verifiers trust it again, once it is
+ * proven ours: both certificates must match the private keys sealed with our master key (which
+ * nobody without it can have written). Anything else is left alone and stays untrusted.
+ */
+export async function signUnsignedCa(etcd: Etcd3, layout: PkiLayout, masterKey: MasterKey, records: RecordSigner): Promise<boolean> {
+  const [caKv, keysRaw] = [(await etcd.get(layout.ca).exec()).kvs[0], await etcd.get(layout.caKeys).string()];
+  if (!caKv || !keysRaw) return false;
+  const value: unknown = JSON.parse(caKv.value.toString());
+  if (records.open(layout.ca, value)) return false;
+  const ca = CaRecord.parse(value);
+  const keys = CaKeysRecord.parse(JSON.parse(keysRaw));
+  if (keys.caId !== ca.id) return false;
+  for (const which of ['root', 'issuing'] as const) {
+    const der = masterKey.open(Buffer.from(keys[which], 'base64'), caKeyPurpose(layout.caKeys, ca.id, which));
+    loadCertificateAuthority({ certificate: which === 'root' ? ca.rootPem : ca.issuingPem, privateKey: der }); // throws unless the key is the certificate's
+  }
+  const result = await etcd.if(layout.ca, 'Mod', '==', caKv.mod_revision).then(etcd.put(layout.ca).value(records.seal(layout.ca, ca))).commit();
+  return result.succeeded;
 }
 
 /** The issuing CA with its private key, unsealed from `keys/ca` (the chain comes from the view). */

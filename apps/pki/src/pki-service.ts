@@ -33,6 +33,7 @@ import {
   type IssuancePolicy,
   type IssuedCertificate,
   type MasterKey,
+  type RecordSigner,
 } from '@am/crypto';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, isAmError, NotFoundError, UnavailableError } from '@am/model';
 import {
@@ -65,6 +66,8 @@ export interface PkiServiceDeps {
   etcd: Etcd3;
   view: PkiView;
   masterKey: MasterKey;
+  /** Signs the live records verifiers trust (CA chain, anchors, pins); derived from the master key. */
+  records: RecordSigner;
   auth: PkiAuthorization;
   /** Publishes a committed event on NATS (`am.events.pki.<kind>`); failures are logged, not thrown. */
   publish: (event: PkiEventView) => void;
@@ -126,7 +129,7 @@ export class PkiService {
   }
 
   private async createCa(keyType: PkiKeyType, actor: string): Promise<{ revision: number }> {
-    const { revision, event } = await createCa(this.etcd, this.view.layout, this.deps.masterKey, {
+    const { revision, event } = await createCa(this.etcd, this.view.layout, this.deps.masterKey, this.deps.records, {
       keyType,
       organization: this.deps.settings.organization,
       actor,
@@ -323,7 +326,10 @@ export class PkiService {
     return cert.serialHex;
   }
 
+  /** Signing a CRL over revocations that lost one would make its removal permanent: refused while they are in doubt. */
   private currentCrlState() {
+    const problem = this.view.revocationProblem;
+    if (problem) throw new UnavailableError(`no CRL can be signed: ${problem}; restore the revocation records in etcd`);
     const state = this.view.crlState;
     if (!state || !this.view.ca || state.record.caId !== this.view.ca.record.id) throw new UnavailableError('the CRL state is not loaded yet');
     return state;
@@ -343,6 +349,7 @@ export class PkiService {
 
   /** Issues a fresh CRL once the current one is past half its life. Returns whether it wrote one. */
   async refreshCrlIfDue(now = new Date()): Promise<boolean> {
+    if (this.view.revocationProblem) return false; // reported by the view; see currentCrlState
     const state = this.view.crlState;
     if (!state || !this.view.ca || state.record.caId !== this.view.ca.record.id) return false;
     if (now.getTime() < Date.parse(state.record.nextUpdate) - this.deps.settings.crlValidityMs / 2) return false;
@@ -441,7 +448,7 @@ export class PkiService {
     const L = this.view.layout;
     const result = await this.etcd
       .if(L.anchor(cert.fingerprint256), 'Create', '==', 0)
-      .then(this.etcd.put(L.anchor(cert.fingerprint256)).value(JSON.stringify(record)), this.etcd.put(L.event(event.id)).value(JSON.stringify(event)))
+      .then(this.etcd.put(L.anchor(cert.fingerprint256)).value(this.deps.records.seal(L.anchor(cert.fingerprint256), record)), this.etcd.put(L.event(event.id)).value(JSON.stringify(event)))
       .commit();
     if (!result.succeeded) throw new AlreadyExistsError(`the CA ${cert.fingerprint256} is trusted already`);
     const revision = Number(result.header!.revision);
@@ -493,7 +500,7 @@ export class PkiService {
     const L = this.view.layout;
     const result = await this.etcd
       .if(L.pinned(record.fingerprint), 'Create', '==', 0)
-      .then(this.etcd.put(L.pinned(record.fingerprint)).value(JSON.stringify(record)), this.etcd.put(L.event(event.id)).value(JSON.stringify(event)))
+      .then(this.etcd.put(L.pinned(record.fingerprint)).value(this.deps.records.seal(L.pinned(record.fingerprint), record)), this.etcd.put(L.event(event.id)).value(JSON.stringify(event)))
       .commit();
     if (!result.succeeded) throw new AlreadyExistsError(`the certificate ${record.fingerprint} is registered already`);
     const revision = Number(result.header!.revision);

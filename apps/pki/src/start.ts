@@ -1,8 +1,9 @@
 import { PKI_EVENTS_SUBJECT } from '@am/bus';
-import { MasterKey } from '@am/crypto';
+import { MasterKey, RecordSigner } from '@am/crypto';
 import { PkiView } from '@am/pki-state';
 import { connectBus, loadConfig, startBackend, type BusConnection, type ConfigOf } from '@am/runtime';
 import { PkiAuthorization } from './authorization';
+import { signUnsignedCa } from './ca-store';
 import { pkiSettings } from './config';
 import { pkiHandlers } from './handlers';
 import { PkiService } from './pki-service';
@@ -28,17 +29,26 @@ export async function startPki(config: PkiConfig = loadConfig(pkiSettings)) {
   const backend = await startBackend({
     service: 'pki',
     config,
-    setup: async ({ etcd, log, keys }) => {
+    setup: async ({ etcd, log, keys, ignored }) => {
       const masterKey = await MasterKey.load(config.AM_MASTER_KEY_FILE, { create: true });
+      const records = RecordSigner.fromMasterKey('pki', masterKey);
+      // Public: the gateway and policy need it (AM_PKI_RECORD_KEY) to trust our live records.
+      log.info({ recordKey: records.toString() }, 'pki record key');
       bus = await connectBus(config, 'pki-client');
       const connection = bus;
       try {
-        view = new PkiView(etcd, keys, { onError: (err) => log.warn({ err: err.message }, 'pki view') });
+        view = new PkiView(etcd, keys, { recordKey: records, ignored, onError: (err) => log.warn({ err: err.message }, 'pki view') });
+        const upgraded = await signUnsignedCa(etcd, view.layout, masterKey, records).catch((err: Error) => {
+          log.warn({ err: err.message }, 'the unsigned CA record is not ours; it stays untrusted');
+          return false;
+        });
+        if (upgraded) log.info('CA record signed with the record key');
         await view.start();
         service = new PkiService({
           etcd,
           view,
           masterKey,
+          records,
           auth: new PkiAuthorization(connection.bus),
           publish: (event) =>
             void connection.emit(`${PKI_EVENTS_SUBJECT}.${event.kind}`, event).catch((err: Error) => log.warn({ err: err.message, kind: event.kind }, 'pki event not published')),

@@ -63,7 +63,7 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
     const codec = JSONCodec<{ data: unknown }>();
     nats.subscribe(`${PKI_EVENTS_SUBJECT}.>`, { callback: (_err, msg) => events.push(PkiEventView.parse(codec.decode(msg.data).data)) });
     etcd = infra.etcdClient();
-    gatewayView = new PkiView(etcd, '/am/');
+    gatewayView = new PkiView(etcd, '/am/', { recordKey: infra.records.pki });
     await gatewayView.start();
   });
 

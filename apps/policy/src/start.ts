@@ -30,15 +30,15 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
   const backend = await startBackend({
     service: 'policy',
     config,
-    setup: async ({ etcd, log, keys }) => {
+    setup: async ({ etcd, log, keys, ignored }) => {
       const store = new MetaStore(etcd, config.AM_ETCD_PREFIX);
       const projection = new MetaProjection(etcd, store, {
         consistencyTimeoutMs: config.AM_CONSISTENCY_TIMEOUT,
         onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),
       });
-      const signingKeys = new SigningKeyDirectory(etcd, keys, (err) => log.warn({ err: err.message }, 'signing keys'));
+      const signingKeys = new SigningKeyDirectory(etcd, keys, { recordKey: config.AM_IDENTITY_RECORD_KEY, ignored, onError: (err) => log.warn({ err: err.message }, 'signing keys') });
       // Certificate credentials (x509:…, forwarded by the gateway's mTLS listener) are verified against the live PKI trust state.
-      const pki = new PkiView(etcd, keys, { onError: (err) => log.warn({ err: err.message }, 'pki view') });
+      const pki = new PkiView(etcd, keys, { recordKey: config.AM_PKI_RECORD_KEY, ignored, onError: (err) => log.warn({ err: err.message }, 'pki view') });
       const events = await connectBus(config, 'policy-events');
       try {
         await projection.start();

@@ -1,7 +1,7 @@
-import { generateSigningKey, issueCredential, keyId, MasterKey, sealSigningKey } from '@am/crypto';
+import { generateSigningKey, issueCredential, keyId, MasterKey, RecordSigner, sealSigningKey, type SigningKey } from '@am/crypto';
 import { AccessEngine } from '@am/engine';
 import { UnauthenticatedError } from '@am/model';
-import { KeyLayout } from '@am/store';
+import { IgnoredRecords, KeyLayout } from '@am/store';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
 import { CallerResolver } from './caller-resolver';
@@ -23,13 +23,18 @@ describe('credentials resolved against signing keys published in a real etcd', (
   const layout = new KeyLayout('/auth-test/');
   const nowSec = Math.floor(Date.now() / 1000);
   const key = generateSigningKey(nowSec + 7200);
-  const publish = (k = key) => etcd.put(`${layout.signingKeys()}${keyId(k.expiry)}`).value(JSON.stringify(sealSigningKey(k, MasterKey.generate())));
+  const master = MasterKey.generate();
+  const records = RecordSigner.fromMasterKey('identity', master);
+  const recordKey = records.verifier();
+  const recordOf = (k: SigningKey) => `${layout.signingKeys()}${keyId(k.expiry)}`;
+  /** As identity publishes a key: sealed, and signed with its record key. */
+  const publish = (k = key, signer = records) => etcd.put(recordOf(k)).value(signer.seal(recordOf(k), sealSigningKey(k, master)));
 
   beforeAll(async () => {
     infra = await TestInfra.start();
     etcd = infra.etcdClient();
     await publish();
-    directory = new SigningKeyDirectory(etcd, layout);
+    directory = new SigningKeyDirectory(etcd, layout, { recordKey });
     await directory.start();
     resolver = new CallerResolver(() => engine, directory, { allowDemoIdentities: true });
   });
@@ -59,7 +64,7 @@ describe('credentials resolved against signing keys published in a real etcd', (
 
   it('resolveLatest reads the keys again for a credential signed by a key newer than any its watch delivered', async () => {
     // A directory whose watch has stopped stands for one whose watch lags behind identity.
-    const lagging = new SigningKeyDirectory(etcd, layout);
+    const lagging = new SigningKeyDirectory(etcd, layout, { recordKey });
     await lagging.start();
     await lagging.stop();
     const laggingResolver = new CallerResolver(() => engine, lagging, { allowDemoIdentities: false });
@@ -91,13 +96,41 @@ describe('credentials resolved against signing keys published in a real etcd', (
     expect(() => resolver.resolve('', Date.now())).toThrow(new UnauthenticatedError('missing credential'));
   });
 
-  it('ignores a malformed key record instead of trusting it', async () => {
-    const errors: Error[] = [];
-    await etcd.put(`${layout.signingKeys()}123`).value('{"expiry":123,"publicKeyPem":"not a key"}');
-    const d = new SigningKeyDirectory(etcd, layout, (e) => errors.push(e));
+  it('ignores a malformed key record instead of trusting it, and reports it', async () => {
+    const reports: string[] = [];
+    const ignored = new IgnoredRecords((k, reason) => reports.push(`${k}: ${reason}`));
+    await etcd.put(`${layout.signingKeys()}123`).value(records.seal(`${layout.signingKeys()}123`, { expiry: 123, publicKeyPem: 'not a key' }));
+    const d = new SigningKeyDirectory(etcd, layout, { recordKey, ignored });
     await d.start();
     expect(d.get(123)).toBeUndefined();
-    expect(errors[0].message).toMatch(/malformed signing key record/);
+    expect(reports).toEqual([expect.stringMatching(/signing-keys\/123: malformed/)]);
+    await d.stop();
+    await etcd.delete().key(`${layout.signingKeys()}123`);
+  });
+
+  it('a key record not signed with the record key verifies nothing, at start or written later, and is reported until removed', async () => {
+    const ignored = new IgnoredRecords();
+    const planted = generateSigningKey(nowSec + 5000);
+    const token = await login('am://user/alice', planted);
+    // Sealed and well formed, but written by someone without identity's master key.
+    await etcd.put(recordOf(planted)).value(JSON.stringify(sealSigningKey(planted, MasterKey.generate())));
+    const d = new SigningKeyDirectory(etcd, layout, { recordKey, ignored });
+    await d.start();
+    const strict = new CallerResolver(() => engine, d, { allowDemoIdentities: false });
+    expect(d.get(planted.expiry)).toBeUndefined();
+    expect(ignored.summary()).toEqual({ count: 1, keys: [recordOf(planted)] });
+    await expect(strict.resolveLatest(token, Date.now())).rejects.toThrow(UnauthenticatedError);
+    // Signed by another deployment's record key: the same.
+    await publish(planted, RecordSigner.fromMasterKey('identity', MasterKey.generate()));
+    await waitFor('the replaced record to be seen', () => ignored.size === 1 && d.get(planted.expiry) === undefined, 5000);
+    expect(() => strict.resolve(token, Date.now())).toThrow(UnauthenticatedError);
+    // A trusted key whose record is replaced by an unsigned one stops verifying.
+    await etcd.put(recordOf(key)).value(JSON.stringify(sealSigningKey(key, master)));
+    await waitFor('the tampered key to go', () => d.get(key.expiry) === undefined, 5000);
+    expect(ignored.size).toBe(2);
+    await publish(key);
+    await etcd.delete().key(recordOf(planted));
+    await waitFor('the records to be trusted again', () => ignored.size === 0 && d.get(key.expiry) !== undefined, 5000);
     await d.stop();
   });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -47,6 +47,14 @@ export class MasterKey {
     const bytes = Buffer.from(text.trim(), 'base64');
     if (bytes.length !== MASTER_KEY_BYTES) throw new MasterKeyError(`master key file ${file} must hold ${MASTER_KEY_BYTES} base64-encoded bytes`);
     return new MasterKey(bytes);
+  }
+
+  /**
+   * A key for another purpose, derived with HKDF-SHA256 (empty salt, `info` naming the purpose):
+   * the master key itself is never used for two jobs, and a derived key reveals nothing about it.
+   */
+  derive(info: string, length = 32): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), info, length));
   }
 
   /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext */

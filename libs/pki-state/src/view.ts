@@ -13,10 +13,11 @@ import {
   type TrustAnchor,
   type TrustStore,
   verifyClientCertificate,
+  type RecordVerifier,
   type VerifyOptions,
 } from '@am/crypto';
 import { UnavailableError } from '@am/model';
-import { withDeadline, type KeyLayout } from '@am/store';
+import { IgnoredRecords, withDeadline, type KeyLayout } from '@am/store';
 import { Range, type Etcd3, type Watcher } from 'etcd3';
 import type { z } from 'zod';
 import { PkiLayout } from './layout';
@@ -35,6 +36,10 @@ export interface LoadedCa {
 }
 
 export interface PkiViewOptions {
+  /** pki's record key: a CA, anchor or pin record it did not sign is not trusted. */
+  recordKey: RecordVerifier;
+  /** Where records that are not trusted are reported (shared with the service's other views). */
+  ignored?: IgnoredRecords;
   onError?: (err: Error) => void;
   /** How long `atLeast` waits before failing as unavailable. */
   consistencyTimeoutMs?: number;
@@ -55,6 +60,13 @@ interface Entry {
  * elsewhere). Every pki replica uses it to serve the CRL, and a verifier (the gateway's mTLS
  * listener) uses `verify()`: a revocation committed in etcd takes effect here as soon as the watch
  * delivers it (milliseconds), with no restart and no polling.
+ *
+ * Nothing is trusted because it is in etcd. The CA chain, trust anchors and pins count only when
+ * signed with pki's record key. Revocations are covered by the CA's own signature: the stored CRL
+ * is signed over exactly the revocations in force, so at every (re)load the view rebuilds it and
+ * checks that signature; if a revocation was removed (or one added) behind the pki service's back,
+ * every certificate of our CA is refused until the record is restored. While running, a deleted
+ * revocation stays in force. Whatever is not trusted is reported to `ignored`.
  */
 export class PkiView {
   readonly layout: PkiLayout;
@@ -74,13 +86,22 @@ export class PkiView {
   private readonly listeners = new Set<(revision: number, changes: ReadonlySet<PkiChange>) => void>();
   private waiters: { revision: number; resolve: () => void }[] = [];
   private stopped = false;
+  private readonly ignored: IgnoredRecords;
+  /** Set when the revocations read from etcd are not the ones the stored CRL was signed over. */
+  private revocationsBroken?: string;
 
   constructor(
     private readonly etcd: Etcd3,
     keys: KeyLayout | string,
-    private readonly options: PkiViewOptions = {},
+    private readonly options: PkiViewOptions,
   ) {
     this.layout = new PkiLayout(keys);
+    this.ignored = options.ignored ?? new IgnoredRecords();
+  }
+
+  /** Why the revocations cannot be trusted, if they cannot: then nothing our CA issued verifies, and no CRL is signed. */
+  get revocationProblem(): string | undefined {
+    return this.revocationsBroken;
   }
 
   async start(): Promise<void> {
@@ -113,13 +134,14 @@ export class PkiView {
 
   // ---- queries ----------------------------------------------------------------------------------
 
+  /** Failing closed: with the revocations in doubt, every certificate of our CA counts as revoked. */
   isRevoked(serialHex: string): boolean {
-    return this.revocations.has(serialHex);
+    return this.revocationsBroken !== undefined || this.revocations.has(serialHex);
   }
 
   /** For `verifyClientCertificate`: our revocations apply to certificates our issuing CA signed. */
   readonly revokedLookup = (serialHex: string, issuer: ParsedCertificate): boolean =>
-    !!this.ca && issuer.fingerprint256 === this.ca.issuing.fingerprint256 && this.revocations.has(serialHex);
+    !!this.ca && issuer.fingerprint256 === this.ca.issuing.fingerprint256 && this.isRevoked(serialHex);
 
   /** Our issuing CA (SAN URI mapping) + external anchors (their rules) + pinned fingerprints; cached until one changes. */
   trustStore(): TrustStore {
@@ -190,6 +212,8 @@ export class PkiView {
         const kind = e.type === 'Delete' ? this.remove(entry.key) : this.put(entry);
         if (kind) changes.add(kind);
       }
+      // Revocations in doubt are trusted again once the records are restored to what the CRL covers.
+      if (this.revocationsBroken && (changes.has('revoked') || changes.has('crl') || changes.has('ca'))) this.checkRevocations();
       this.advance(Math.max(this.revision, Number(res.header.revision)), changes);
     });
     // A compacted start revision means changes we never saw are gone: rebuild from a snapshot.
@@ -227,8 +251,29 @@ export class PkiView {
     this.revocations.clear();
     this.anchors.clear();
     this.pinned.clear();
+    this.ignored.clearPrefix(this.layout.live);
     for (const e of entries) this.put(e);
+    this.checkRevocations();
     this.advance(Math.max(this.revision, revision), new Set<PkiChange>(['ca', 'crl', 'revoked', 'anchors', 'pinned']));
+  }
+
+  /**
+   * After a full read: the stored CRL (signed by our CA) must be exactly what the revocations read
+   * rebuild, else some were removed or added in etcd directly, and which is unknowable. A CA
+   * always has a CRL (both are written in one transaction).
+   */
+  private checkRevocations(): void {
+    let problem: string | undefined;
+    if (this.ca) {
+      try {
+        if (!this.crl()) problem = 'the CA has no CRL of its own in etcd';
+      } catch {
+        problem = 'the revocations in etcd are not those the CRL was signed over (one was deleted or added outside the pki service)';
+      }
+    }
+    this.revocationsBroken = problem;
+    if (problem) this.ignored.ignore(this.layout.crl, `${problem}; every certificate of this CA is refused until the revocation records are restored`);
+    else this.ignored.clear(this.layout.crl);
   }
 
   private advance(revision: number, changes: ReadonlySet<PkiChange>): void {
@@ -240,12 +285,23 @@ export class PkiView {
     if (changes.size) for (const l of this.listeners) l(revision, changes);
   }
 
-  /** A malformed record is skipped and reported: failing closed (an unknown anchor trusts nothing). */
-  private decode<T extends z.ZodType>(schema: T, entry: Entry): z.output<T> | undefined {
+  /**
+   * A malformed record, or one that must be signed and is not, is skipped and reported: failing
+   * closed (an unknown anchor trusts nothing).
+   */
+  private decode<T extends z.ZodType>(schema: T, entry: Entry, signed: boolean): z.output<T> | undefined {
     try {
-      return schema.parse(JSON.parse(entry.value));
+      const value: unknown = JSON.parse(entry.value);
+      const record = signed ? this.options.recordKey.open(entry.key, value) : value;
+      if (record === undefined) {
+        this.ignored.ignore(entry.key, 'not signed with the pki record key');
+        return undefined;
+      }
+      const parsed = schema.parse(record);
+      this.ignored.clear(entry.key);
+      return parsed;
     } catch (err) {
-      this.options.onError?.(new Error(`ignoring a malformed pki record ${entry.key}: ${(err as Error).message}`));
+      this.ignored.ignore(entry.key, `malformed: ${(err as Error).message}`);
       return undefined;
     }
   }
@@ -253,44 +309,55 @@ export class PkiView {
   private put(entry: Entry): PkiChange | undefined {
     const L = this.layout;
     const { key } = entry;
+    // A trusted record replaced by one that is not trusted is gone: the old one was replaced.
     if (key === L.ca) {
-      const record = this.decode(CaRecord, entry);
-      if (!record) return undefined;
-      try {
-        const issuing = parseCertificate(record.issuingPem);
-        const root = parseCertificate(record.rootPem);
-        this.ca = { record, issuing, root, chainPem: issuing.pem + root.pem, crlIssuer: crlIssuerFromCertificate(issuing) };
-      } catch (err) {
-        this.options.onError?.(new Error(`ignoring an unreadable CA record: ${(err as Error).message}`));
-        return undefined;
-      }
+      this.ca = this.loadCa(entry);
       return 'ca';
     }
     if (key === L.crl) {
-      const record = this.decode(CrlStateRecord, entry);
+      const record = this.decode(CrlStateRecord, entry, false); // signed by the CA itself
       if (record) this.crlState = { record, modRevision: entry.modRevision };
       return record ? 'crl' : undefined;
     }
     if (key.startsWith(L.revokedPrefix)) {
-      const record = this.decode(RevocationRecord, entry);
+      // Covered by the CRL's signature (checkRevocations); an unreadable one keeps what was in force.
+      const record = this.decode(RevocationRecord, entry, false);
       if (record) this.revocations.set(key.slice(L.revokedPrefix.length), record);
       return record ? 'revoked' : undefined;
     }
-    if (key.startsWith(L.anchorsPrefix)) {
-      const record = this.decode(AnchorRecord, entry);
-      if (record) this.anchors.set(key.slice(L.anchorsPrefix.length), record);
-      return record ? 'anchors' : undefined;
-    }
-    if (key.startsWith(L.pinnedPrefix)) {
-      const record = this.decode(PinnedRecord, entry);
-      if (record) this.pinned.set(key.slice(L.pinnedPrefix.length), record);
-      return record ? 'pinned' : undefined;
-    }
+    if (key.startsWith(L.anchorsPrefix)) return this.apply(this.anchors, key.slice(L.anchorsPrefix.length), this.decode(AnchorRecord, entry, true), 'anchors');
+    if (key.startsWith(L.pinnedPrefix)) return this.apply(this.pinned, key.slice(L.pinnedPrefix.length), this.decode(PinnedRecord, entry, true), 'pinned');
     return undefined;
+  }
+
+  private apply<R>(map: Map<string, R>, id: string, record: R | undefined, kind: PkiChange): PkiChange | undefined {
+    if (record) map.set(id, record);
+    else if (!map.delete(id)) return undefined;
+    return kind;
+  }
+
+  private loadCa(entry: Entry): LoadedCa | undefined {
+    const record = this.decode(CaRecord, entry, true);
+    if (!record) return undefined;
+    try {
+      const issuing = parseCertificate(record.issuingPem);
+      const root = parseCertificate(record.rootPem);
+      return { record, issuing, root, chainPem: issuing.pem + root.pem, crlIssuer: crlIssuerFromCertificate(issuing) };
+    } catch (err) {
+      this.ignored.ignore(entry.key, `unreadable CA certificates: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   private remove(key: string): PkiChange | undefined {
     const L = this.layout;
+    // Only the pki service writes live/, and it never deletes a revocation: one that disappears
+    // was removed behind its back, and stays in force here.
+    if (key.startsWith(L.revokedPrefix)) {
+      if (this.revocations.has(key.slice(L.revokedPrefix.length))) this.ignored.ignore(key, 'deleted outside the pki service; the revocation stays in force');
+      return undefined;
+    }
+    this.ignored.clear(key);
     if (key === L.ca) {
       this.ca = undefined;
       return 'ca';
@@ -299,7 +366,6 @@ export class PkiView {
       this.crlState = undefined;
       return 'crl';
     }
-    if (key.startsWith(L.revokedPrefix)) return this.revocations.delete(key.slice(L.revokedPrefix.length)) ? 'revoked' : undefined;
     if (key.startsWith(L.anchorsPrefix)) return this.anchors.delete(key.slice(L.anchorsPrefix.length)) ? 'anchors' : undefined;
     if (key.startsWith(L.pinnedPrefix)) return this.pinned.delete(key.slice(L.pinnedPrefix.length)) ? 'pinned' : undefined;
     return undefined;

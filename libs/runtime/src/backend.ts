@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handler, healthContract, natsConnectionOptions, type BackendService, type BusHandler } from '@am/bus';
-import { etcdReachable, KeyLayout } from '@am/store';
+import { etcdReachable, KeyLayout, type IgnoredRecords } from '@am/store';
 import type { Etcd3 } from 'etcd3';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import { commonSettings } from './config';
 import { createLogger, PinoNestLogger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import { connectEtcd } from './etcd-connection';
+import { reportedIgnoredRecords } from './ignored-records';
 import type { Running } from './service-main';
 
 export type CommonConfig = ConfigOf<typeof commonSettings>;
@@ -25,6 +26,8 @@ export interface BackendContext<C> {
   log: Logger;
   metrics: Registry;
   keys: KeyLayout;
+  /** etcd records this process does not trust; in its health reply, log and metrics. */
+  ignored: IgnoredRecords;
 }
 
 /** What a service's setup returns: its bus surface and what to close on stop. */
@@ -49,11 +52,11 @@ export interface RunningBackend extends Running {
 }
 
 /** `am.<service>.health`: the state of the service's own dependencies. */
-function healthHandler(service: BackendService, etcd: Etcd3, checks?: () => Record<string, 'up' | 'down'>): BusHandler {
+function healthHandler(service: BackendService, etcd: Etcd3, ignored: IgnoredRecords, checks?: () => Record<string, 'up' | 'down'>): BusHandler {
   return handler(healthContract(service), async () => {
     const all = { etcd: (await etcdReachable(etcd)) ? ('up' as const) : ('down' as const), ...checks?.() };
     const status = Object.values(all).every((s) => s === 'up') ? ('ok' as const) : ('degraded' as const);
-    return { service, status, checks: all };
+    return { service, status, checks: all, ignoredRecords: ignored.summary() };
   });
 }
 
@@ -102,14 +105,14 @@ export async function startBackend<C extends CommonConfig>(spec: BackendSpec<C>)
   const log = createLogger(service, config.AM_LOG_LEVEL);
   const metrics = createMetrics(service);
   const etcd = connectEtcd(config, log);
-  const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX) };
+  const ctx: BackendContext<C> = { config, etcd, log, metrics, keys: new KeyLayout(config.AM_ETCD_PREFIX), ignored: reportedIgnoredRecords(log, metrics) };
   let parts: BackendParts = {};
   let server: BusMicroservice | undefined;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let extra: Running | void = undefined;
   try {
     parts = (await spec.setup?.(ctx)) ?? {};
-    const handlers = [healthHandler(service, etcd, parts.checks), ...(parts.handlers ?? [])];
+    const handlers = [healthHandler(service, etcd, ctx.ignored, parts.checks), ...(parts.handlers ?? [])];
     const dropped = new Counter({
       name: 'am_bus_requests_dropped_total',
       help: 'Requests dropped unanswered because their reply subject is not an inbox (reply-subject injection)',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { RecordVerifier, type RecordDomain } from '@am/crypto';
 import { z } from 'zod';
 
 /**
@@ -116,6 +117,28 @@ export const bootUniverse = z
     (v) => (BUNDLED_UNIVERSES as readonly string[]).includes(v) || v === 'none' || existsSync(v),
     'must be new_sample, bootstrap, none or an existing universe file',
   );
+
+/** A domain's public record key, `ed25519:<base64>` (see RecordVerifier). */
+const recordKey = (domain: RecordDomain) =>
+  z
+    .string({ error: 'must be set (deploy/make-secrets writes it; npm run up sets it)' })
+    .transform((v, ctx) => {
+      try {
+        return RecordVerifier.parse(domain, v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+/**
+ * What a verifier of etcd records needs (the gateway and policy): the public record keys of the
+ * services that own them. Records not signed with them verify nothing; there is no default.
+ */
+export const recordKeySettings = {
+  AM_IDENTITY_RECORD_KEY: setting(recordKey('identity'), "identity's public record key (ed25519:…): signing key records it did not sign are ignored"),
+  AM_PKI_RECORD_KEY: setting(recordKey('pki'), "pki's public record key (ed25519:…): CA, trust anchor and pin records it did not sign are ignored"),
+} as const;
 
 /** Settings every service shares: where etcd and NATS are, and how it logs and exposes metrics. */
 export const commonSettings = {

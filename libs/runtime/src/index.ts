@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './service-main';
 export * from './bus-strategy';
 export * from './etcd-connection';
+export * from './ignored-records';

@@ -1,5 +1,6 @@
 export * from './deadline';
 export * from './etcd';
 export * from './etcd-access';
+export * from './ignored-records';
 export * from './keys';
 export * from './metadata';

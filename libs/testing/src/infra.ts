@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MasterKey, RecordSigner, type RecordDomain } from '@am/crypto';
 import { createEtcd, ensureEtcdAccess, etcdTlsOptions, ETCD_ROOT_USER, ETCD_SERVICE_USERS, type EtcdServiceUser } from '@am/store';
 import type { Etcd3 } from 'etcd3';
 import { connect, type NatsConnection } from 'nats';
@@ -47,6 +48,12 @@ export class TestInfra {
     private readonly observer: NatsUser,
     /** Undefined with `insecureEtcd`. */
     readonly etcdCerts: EtcdCertificates | undefined,
+    /**
+     * The record keys of identity and pki, derived from the master key the harness makes up front
+     * (`<dir>/master.key`, which both services are given), as the stack does; the verifiers get
+     * their public halves in `env()`.
+     */
+    readonly records: Record<RecordDomain, RecordSigner>,
   ) {}
 
   static async start(options: TestInfraOptions = {}): Promise<TestInfra> {
@@ -67,7 +74,9 @@ export class TestInfra {
         await ensureEtcdAccess(root, options.etcdPrefixes ?? ['/am/']).finally(() => root.close());
       }
       const nats = await NatsServer.start({ dir: join(dir, 'nats'), users: [...Object.values(users), observer] });
-      return new TestInfra(dir, etcd, nats, users, observer, certs);
+      const master = await MasterKey.load(join(dir, 'master.key'), { create: true });
+      const records = { identity: RecordSigner.fromMasterKey('identity', master), pki: RecordSigner.fromMasterKey('pki', master) };
+      return new TestInfra(dir, etcd, nats, users, observer, certs, records);
     } catch (err) {
       await etcd?.stop();
       await rm(dir, { recursive: true, force: true });
@@ -89,6 +98,8 @@ export class TestInfra {
       AM_SSH_PORT: '0',
       AM_SSH_HOST_KEY: join(this.dir, 'ssh_host_ed25519'),
       AM_MASTER_KEY_FILE: join(this.dir, 'master.key'),
+      AM_IDENTITY_RECORD_KEY: this.records.identity.toString(),
+      AM_PKI_RECORD_KEY: this.records.pki.toString(),
       AM_LOG_LEVEL: 'silent',
       // The suite's callers are mostly bare principal paths: the tests opt in to what the services
       // refuse by default (a test of the default passes AM_ALLOW_DEMO_IDENTITIES: '', i.e. unset).

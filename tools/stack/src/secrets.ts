@@ -1,4 +1,4 @@
-import { MasterKey } from '@am/crypto';
+import { MasterKey, RecordSigner } from '@am/crypto';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export interface StackSecrets {
   /** By NATS user: one per service and one per identity plugin (AM_NATS_PLUGIN_USERS). */
   natsPasswords: ReadonlyMap<string, string>;
   masterKeyFile: string;
+  /** The public record keys of identity and pki (both use the one master key here), for the verifiers. */
+  recordKeys: { AM_IDENTITY_RECORD_KEY: string; AM_PKI_RECORD_KEY: string };
   sshHostKeyFile: string;
   /** Opens boot over REST to whoever can read the file (`am boot` on this host reads it). */
   bootstrapToken: string;
@@ -42,12 +44,16 @@ export async function loadOrCreateSecrets(dataDir: string, pluginUsers: readonly
     await writeFile(passwordsFile, JSON.stringify(Object.fromEntries([...stored, ...natsPasswords]), null, 2), { mode: 0o600 });
   }
   const masterKeyFile = join(dir, 'master.key');
-  await MasterKey.load(masterKeyFile, { create: true });
+  const masterKey = await MasterKey.load(masterKeyFile, { create: true });
+  const recordKeys = {
+    AM_IDENTITY_RECORD_KEY: RecordSigner.fromMasterKey('identity', masterKey).toString(),
+    AM_PKI_RECORD_KEY: RecordSigner.fromMasterKey('pki', masterKey).toString(),
+  };
   const bootstrapTokenFile = join(dir, BOOTSTRAP_TOKEN_FILE);
   let bootstrapToken = (await readFile(bootstrapTokenFile, 'utf8').catch(() => '')).trim();
   if (bootstrapToken.length < 16) {
     bootstrapToken = randomBytes(24).toString('base64url');
     await writeFile(bootstrapTokenFile, `${bootstrapToken}\n`, { mode: 0o600 });
   }
-  return { natsPasswords, masterKeyFile, sshHostKeyFile: join(dir, 'ssh_host_ed25519'), bootstrapToken, bootstrapTokenFile };
+  return { natsPasswords, masterKeyFile, recordKeys, sshHostKeyFile: join(dir, 'ssh_host_ed25519'), bootstrapToken, bootstrapTokenFile };
 }

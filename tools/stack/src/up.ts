@@ -109,6 +109,8 @@ export async function up(cfg: StackConfig, opts: UpOptions): Promise<void> {
         AM_SSH_PORT: String(cfg.AM_SSH_PORT),
         AM_SSH_HOST_KEY: secrets.sshHostKeyFile,
         AM_MASTER_KEY_FILE: secrets.masterKeyFile,
+        // Public: what the gateway and policy check identity's and pki's etcd records against.
+        ...secrets.recordKeys,
         AM_BOOT_UNIVERSE: cfg.AM_BOOT_UNIVERSE,
         // The demo stack accepts bare principal paths as credentials (announced in the banner);
         // the services themselves refuse them unless told so.

@@ -19,8 +19,8 @@ export class HealthController {
     const r = await this.probe();
     if (!r.ready) {
       reply.status(503).header('retry-after', '1');
-      return { status: 'unavailable', down: r.down, checks: r.checks };
+      return { status: 'unavailable', down: r.down, checks: r.checks, ...(r.ignoredRecords ? { ignoredRecords: r.ignoredRecords } : {}) };
     }
-    return { status: 'ready', checks: r.checks };
+    return { status: 'ready', checks: r.checks, ...(r.ignoredRecords ? { ignoredRecords: r.ignoredRecords } : {}) };
   }
 }

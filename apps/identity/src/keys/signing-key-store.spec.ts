@@ -1,5 +1,5 @@
-import { issueCredential, keyId, MasterKey, verifyCredential } from '@am/crypto';
-import { KeyLayout } from '@am/store';
+import { generateSigningKey, issueCredential, keyId, MasterKey, RecordSigner, sealSigningKey, verifyCredential } from '@am/crypto';
+import { IgnoredRecords, KeyLayout } from '@am/store';
 import { TestInfra, waitFor } from '@am/testing';
 import type { Etcd3 } from 'etcd3';
 import pino from 'pino';
@@ -30,10 +30,11 @@ describe('signing keys in a real etcd', () => {
     const layout = new KeyLayout(`/keys-test-${++prefixCount}/`);
     let now = 1_750_000_000_000;
     const clock = { now: () => now, advance: (sec: number) => (now += sec * 1000) };
-    const open = async (key = master, events: string[] = []) => {
+    const open = async (key = master, events: string[] = [], ignored?: IgnoredRecords) => {
       const store = new SigningKeyStore(etcd, layout, key, {
         rotationPeriodSec: 6 * HOUR,
         log,
+        ignored,
         clock: clock.now,
         onCommitted: (evs) => events.push(...evs.map((e) => `${e.kind} ${e.kid}`)),
       });
@@ -144,14 +145,35 @@ describe('signing keys in a real etcd', () => {
     expect((await lagging.signingKeyFor(HOUR)).privateKey.equals(key.privateKey)).toBe(true);
   });
 
-  it('never signs with a key it cannot open (another master key), but still verifies with it', async () => {
+  it('neither signs nor verifies with a key it cannot open (another master key, or planted), and reports it', async () => {
     const f = fixture();
     const a = await f.open();
     const key = await a.signingKeyFor(HOUR);
-    const other = await f.open(MasterKey.generate());
-    expect(other.get(key.expiry)?.publicKey.equals(key.publicKey)).toBe(true);
+    const ignored = new IgnoredRecords();
+    const other = await f.open(MasterKey.generate(), [], ignored);
+    expect(other.get(key.expiry)).toBeUndefined();
+    expect(ignored.summary().keys).toEqual([`${f.layout.signingKeys()}${keyId(key.expiry)}`]);
     f.clock.advance(1);
     const own = await other.signingKeyFor(HOUR);
     expect(own.expiry).not.toBe(key.expiry);
+  });
+
+  it('signs each key record with the record key, and signs at start the records of its own keys that are unsigned', async () => {
+    const f = fixture();
+    const records = RecordSigner.fromMasterKey('identity', master);
+    const key = await (await f.open()).signingKeyFor(HOUR);
+    const etcdKey = `${f.layout.signingKeys()}${keyId(key.expiry)}`;
+    expect(records.open(etcdKey, JSON.parse((await f.stored())[etcdKey]))).toMatchObject({ expiry: key.expiry });
+    // Written before records were signed (ours: it opens with the master key), and a planted one.
+    const older = generateSigningKey(key.expiry - 60);
+    const olderKey = `${f.layout.signingKeys()}${keyId(older.expiry)}`;
+    await etcd.put(olderKey).value(JSON.stringify(sealSigningKey(older, master, olderKey)));
+    const planted = generateSigningKey(key.expiry - 120);
+    const plantedKey = `${f.layout.signingKeys()}${keyId(planted.expiry)}`;
+    await etcd.put(plantedKey).value(JSON.stringify(sealSigningKey(planted, MasterKey.generate(), plantedKey)));
+    await f.open();
+    const after = await f.stored();
+    expect(records.open(olderKey, JSON.parse(after[olderKey]))).toMatchObject({ expiry: older.expiry });
+    expect(records.open(plantedKey, JSON.parse(after[plantedKey]))).toBeUndefined();
   });
 });

@@ -5,22 +5,22 @@ import {
   openSigningKey,
   sealSigningKey,
   selectSigningKey,
-  verificationKeyFromPem,
+  RecordSigner,
   type MasterKey,
   type SigningKey,
   type VerificationKey,
   type VerificationKeyLookup,
 } from '@am/crypto';
 import { KeyCatchUp } from '@am/auth';
-import type { KeyLayout } from '@am/store';
+import { IgnoredRecords, type KeyLayout } from '@am/store';
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { eventRecord, type IdentityEvent } from '../events';
 
-/** A published key; `signing` is set when its private half opened with our master key. */
+/** A published key whose private half opened with our master key. */
 interface KeyEntry {
   verification: VerificationKey;
-  signing?: SigningKey;
+  signing: SigningKey;
 }
 
 export interface SigningKeyStoreOptions {
@@ -30,6 +30,8 @@ export interface SigningKeyStoreOptions {
   clock?: () => number;
   /** Called after a commit with the events it wrote (for NATS). */
   onCommitted?: (events: IdentityEvent[]) => void;
+  /** Where key records that are not ours are reported. */
+  ignored?: IgnoredRecords;
 }
 
 const MAX_CREATE_ATTEMPTS = 8;
@@ -38,7 +40,10 @@ const MAX_CREATE_ATTEMPTS = 8;
  * The identity service's ES256 signing keys, shared by every replica through etcd.
  *
  * Each key is one record at `<prefix>identity/signing-keys/<kid>` (StoredSigningKey JSON: the
- * public key in clear for every verifier, the private key sealed with the master key). Which key
+ * public key in clear for every verifier, the private key sealed with the master key, and the
+ * signature of identity's record key, which is what the other services check). Here a record
+ * counts only when its private key opens with the master key: the seal is bound to the record's
+ * etcd key and the public key must match it, so nothing written by anyone else verifies. Which key
  * signs follows access-model §8.7 (selectSigningKey): a key signs only while it outlives the
  * credential by the margin, and expired keys are dropped a minute after their expiry, so a key
  * stays published until the last credential it signed has expired.
@@ -56,6 +61,8 @@ export class SigningKeyStore implements VerificationKeyLookup {
   private readonly headKey: string;
   private readonly eventsPrefix: string;
   private readonly clock: () => number;
+  private readonly records: RecordSigner;
+  private readonly ignored: IgnoredRecords;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -67,6 +74,13 @@ export class SigningKeyStore implements VerificationKeyLookup {
     this.headKey = `${layout.domain('identity')}signing-key-set`;
     this.eventsPrefix = `${layout.domain('identity')}events/`;
     this.clock = options.clock ?? Date.now;
+    this.records = RecordSigner.fromMasterKey('identity', masterKey);
+    this.ignored = options.ignored ?? new IgnoredRecords();
+  }
+
+  /** The public record key the verifiers must be configured with (AM_IDENTITY_RECORD_KEY). */
+  get publicRecordKey(): string {
+    return this.records.toString();
   }
 
   get(expiry: number): VerificationKey | undefined {
@@ -85,11 +99,13 @@ export class SigningKeyStore implements VerificationKeyLookup {
 
   /** Snapshot of the stored keys, then a watch from the next revision (keys made by other replicas). */
   async start(): Promise<void> {
+    await this.signUnsigned();
     const revision = await this.reload();
     this.watcher = await this.etcd.watch().prefix(this.keysPrefix).startRevision(String(revision + 1)).create();
     this.watcher.on('put', (kv) => this.apply(kv.key.toString(), kv.value.toString()));
     this.watcher.on('delete', (kv) => {
       const expiry = Number(kv.key.toString().slice(this.keysPrefix.length));
+      this.ignored.clear(kv.key.toString());
       this.keys.delete(expiry);
     });
     this.watcher.on('error', (err) => {
@@ -172,7 +188,7 @@ export class SigningKeyStore implements VerificationKeyLookup {
     const remaining = new Set([...this.keys.keys(), ...add.map((k) => k.expiry)]);
     for (const e of remove) remaining.delete(e);
     const ops = [
-      ...add.map((key) => this.etcd.put(this.recordKey(key.expiry)).value(JSON.stringify(sealSigningKey(key, this.masterKey, this.storageId(key.expiry))))),
+      ...add.map((key) => this.etcd.put(this.recordKey(key.expiry)).value(this.sealed(key))),
       ...remove.map((e) => this.etcd.delete().key(this.recordKey(e))),
       this.etcd.put(this.headKey).value(JSON.stringify({ kids: [...remaining].sort((a, b) => a - b).map(keyId), time: new Date(this.clock()).toISOString() })),
     ];
@@ -185,6 +201,28 @@ export class SigningKeyStore implements VerificationKeyLookup {
     return result.succeeded;
   }
 
+  /** The stored record of a key: its private half sealed, the whole signed with the record key. */
+  private sealed(key: SigningKey): string {
+    const etcdKey = this.recordKey(key.expiry);
+    return this.records.seal(etcdKey, sealSigningKey(key, this.masterKey, this.storageId(key.expiry)));
+  }
+
+  /**
+   * Signs the records of our own keys that carry no valid record signature (written before records
+   * were signed), so the verifiers accept them. Only records that open with our master key are
+   * signed: that is the proof they are ours. Each write is conditional on the record being unchanged.
+   */
+  private async signUnsigned(): Promise<void> {
+    const res = await this.etcd.getAll().prefix(this.keysPrefix).exec();
+    for (const kv of res.kvs) {
+      const key = kv.key.toString();
+      const entry = this.parse(key, kv.value.toString());
+      if (!entry || this.records.open(key, JSON.parse(kv.value.toString()))) continue;
+      await this.etcd.if(key, 'Mod', '==', kv.mod_revision).then(this.etcd.put(key).value(this.sealed(entry.signing))).commit();
+      this.options.log.info({ kid: keyId(entry.verification.expiry) }, 'signing key record signed with the record key');
+    }
+  }
+
   private async readHead(): Promise<number> {
     const res = await this.etcd.get(this.headKey).exec();
     return res.kvs.length ? Number(res.kvs[0].mod_revision) : 0;
@@ -194,6 +232,7 @@ export class SigningKeyStore implements VerificationKeyLookup {
   private async reload(): Promise<number> {
     const res = await this.etcd.getAll().prefix(this.keysPrefix).exec();
     const next = new Map<number, KeyEntry>();
+    this.ignored.clearPrefix(this.keysPrefix);
     for (const kv of res.kvs) {
       const entry = this.parse(kv.key.toString(), kv.value.toString());
       if (entry) next.set(entry.verification.expiry, entry);
@@ -213,41 +252,34 @@ export class SigningKeyStore implements VerificationKeyLookup {
     }
   }
 
+  /** A replaced record that no longer opens takes its key out of use. */
   private apply(key: string, value: string): void {
     const entry = this.parse(key, value);
     if (entry) this.keys.set(entry.verification.expiry, entry);
+    else this.keys.delete(Number(key.slice(this.keysPrefix.length)));
   }
 
   /**
-   * A record whose private key does not open (another master key, tampering) still verifies what
-   * it signed if its public key is well formed, but never signs here.
+   * A record whose private key does not open (another master key, tampering, planted) neither
+   * signs nor verifies: it is ignored and reported.
    */
   private parse(key: string, value: string): KeyEntry | undefined {
     const kid = key.slice(this.keysPrefix.length);
-    const known = this.keys.get(Number(kid));
     try {
-      const record = JSON.parse(value) as { expiry?: unknown; publicKeyPem?: unknown };
-      if (typeof record.expiry !== 'number' || typeof record.publicKeyPem !== 'string' || keyId(record.expiry) !== kid) {
-        throw new Error('record does not name its own key id');
-      }
-      if (known?.signing) return known;
-      try {
-        const signing = openSigningKey(record, this.masterKey, this.storageId(record.expiry));
-        return { verification: signing, signing };
-      } catch (err) {
-        this.options.log.error({ kid, err: (err as Error).message }, 'signing key does not open with this master key; it will verify but not sign');
-        return { verification: verificationKeyFromPem(record.expiry, record.publicKeyPem) };
-      }
+      const record = JSON.parse(value) as { expiry?: unknown };
+      if (typeof record.expiry !== 'number' || keyId(record.expiry) !== kid) throw new Error('the record does not name its own key id');
+      const signing = openSigningKey(record, this.masterKey, this.storageId(record.expiry));
+      this.ignored.clear(key);
+      return { verification: signing, signing };
     } catch (err) {
-      this.options.log.error({ kid, err: (err as Error).message }, 'ignoring a malformed signing key record');
+      this.options.log.error({ kid, err: (err as Error).message }, 'ignoring a signing key record that does not open with this master key');
+      this.ignored.ignore(key, `does not open with the master key: ${(err as Error).message}`);
       return undefined;
     }
   }
 
   private signable(): SigningKey[] {
-    const out: SigningKey[] = [];
-    for (const e of this.keys.values()) if (e.signing) out.push(e.signing);
-    return out;
+    return [...this.keys.values()].map((e) => e.signing);
   }
 
   private recordKey(expiry: number): string {

@@ -40,10 +40,13 @@ export const BACKEND_SERVICES = ['policy', 'identity', 'pki'] as const;
 export type BackendService = (typeof BACKEND_SERVICES)[number];
 
 export const CheckState = z.enum(['up', 'down']);
+/** etcd records a service does not trust (planted or tampered): how many, and the first few keys. */
+export const IgnoredRecordsSummary = z.object({ count: z.number().int().nonnegative(), keys: z.array(z.string()) });
 export const HealthReply = z.object({
   service: z.string(),
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), CheckState),
+  ignoredRecords: IgnoredRecordsSummary.optional(),
 });
 export type HealthReply = z.infer<typeof HealthReply>;
 
