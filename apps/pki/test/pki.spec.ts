@@ -400,7 +400,14 @@ describe('pki service over real etcd, NATS, policy and openssl', () => {
 
     const chainBefore = (await bus.request(caContract, {})).chain;
     await pki.close();
+    // As written before records were signed: a restart signs it again, once proven ours by the sealed keys.
+    const { auth, ...unsigned } = JSON.parse((await etcd.get('/am/pki/live/ca').string())!) as Record<string, unknown>;
+    expect(auth).toEqual(expect.any(String));
+    await etcd.put('/am/pki/live/ca').value(JSON.stringify(unsigned));
+    await eventually('the verifier to stop trusting the unsigned CA record', () => (gatewayView.ca ? undefined : true));
     pki = infra.track(await startPki(pkiEnv()));
+    expect(infra.records.pki.open('/am/pki/live/ca', JSON.parse((await etcd.get('/am/pki/live/ca').string())!))).toEqual(unsigned);
+    await eventually('the verifier to trust it again', () => gatewayView.ca);
     expect((await bus.request(caContract, {})).chain).toBe(chainBefore);
     const after = await sign(ALICE, ALICE, await ssl.csr('after-restart', EC_P256));
     await ssl.write('after-restart.pem', after.certificate);
