@@ -73,6 +73,10 @@ describe('docker-compose.yml', () => {
     for (const s of Object.values(compose.services)) expect(Object.keys(s.environment ?? {})).not.toContain('AM_ALLOW_DEMO_IDENTITIES');
   });
 
+  it('boots secure_sample by default (closed everywhere), not the open new_sample', () => {
+    expect(compose.services.policy.environment?.AM_BOOT_UNIVERSE).toBe('${AM_BOOT_UNIVERSE:-secure_sample}');
+  });
+
   it('keeps etcd data in a named volume and starts services only after healthy dependencies', () => {
     expect(compose.services.etcd.volumes).toContain('etcd-data:/etcd-data');
     expect(Object.keys(compose.volumes)).toContain('etcd-data');

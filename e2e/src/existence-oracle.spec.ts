@@ -1,3 +1,4 @@
+import { issueCredential } from '@am/crypto';
 import { startStack, type TestStack } from './stack';
 
 /**
@@ -43,6 +44,26 @@ describe('demonstration identities give no existence oracle (real stack)', () =>
 
     it('still accepts a childless principal without keys (the demo)', async () => {
       expect((await whoami(stack.gatewayUrl, 'am://user/hpe/bu1/alice')).status).toBe(200);
+    });
+
+    it('a directory is no caller with a signed credential either: identity will not vouch for one, and a JWT for one is refused', async () => {
+      // The yoyodyne plugin may vouch below am://user/yoyodyne, whose own VOUCHFOR ACE applies to the directory too.
+      const vouch = await fetch(`${stack.gatewayUrl}/v1/credentials/vouch`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer am://workload/yoyodyne/id-plugin', 'content-type': 'application/json' },
+        body: JSON.stringify({ principal: 'am://user/yoyodyne' }),
+      });
+      expect([vouch.status, (await vouch.json()).detail]).toEqual([400, 'am://user/yoyodyne is a directory of principals: only a principal can be vouched for']);
+      // Signed with identity's own key, as a credential for the directory would be.
+      const key = await stack.identity.signingKeys.signingKeyFor(600);
+      const nowSec = Math.floor(Date.now() / 1000);
+      for (const dir of ['am://user/hpe', 'am://workload/hpe']) {
+        const jwt = await issueCredential({ key, principal: dir, kind: 'login', lifetimeSec: 600, now: nowSec });
+        const r = await whoami(stack.gatewayUrl, jwt);
+        expect([dir, r.status, JSON.parse(r.body).detail]).toEqual([dir, 401, 'invalid credential']);
+      }
+      const member = await issueCredential({ key, principal: 'am://user/hpe/bu1/bob', kind: 'login', lifetimeSec: 600, now: nowSec });
+      expect((await whoami(stack.gatewayUrl, member)).status).toBe(200);
     });
   });
 

@@ -215,7 +215,7 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
         expect(`${method} ${path}`).toMatch(/^(get|put|post|delete) \/v1\//);
       }
     }
-    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami', 'post /v1/credentials/vouch', 'post /v1/credentials/validate', 'post /v1/credentials/delegation'];
+    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/analysis/default-open', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami', 'post /v1/credentials/vouch', 'post /v1/credentials/validate', 'post /v1/credentials/delegation'];
     const pki = ['get /v1/pki/ca', 'post /v1/pki/ca', 'post /v1/pki/sign', 'post /v1/pki/issue', 'post /v1/pki/revoke', 'get /v1/pki/crl', 'get /v1/pki/trust', 'post /v1/pki/trust', 'delete /v1/pki/trust', 'post /v1/pki/pins', 'delete /v1/pki/pins'];
     served.push(...pki);
     const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));

@@ -4,6 +4,7 @@ import { gatewaySettings, startGateway } from '@apps/gateway';
 import { identitySettings, startIdentity } from '@apps/identity';
 import { pkiSettings, startPki } from '@apps/pki';
 import { policySettings, startPolicy } from '@apps/policy';
+import { runCli } from '@apps/cli';
 import { randomBytes } from 'node:crypto';
 
 export interface TestStack {
@@ -43,4 +44,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     await infra.stop();
     throw err;
   }
+}
+
+/** `am ...` in process against the stack's gateway, as `user`: the exit status and what it printed. */
+export function amCli(stack: Pick<TestStack, 'gatewayUrl' | 'infra'>) {
+  return async (user: string | undefined, ...argv: string[]) => {
+    let out = '';
+    let err = '';
+    // AM_DATA_DIR: no local stack's bootstrap token to find (the CLI would read .am/keys/bootstrap-token).
+    const env: NodeJS.ProcessEnv = { ACCESS_MANAGER_URL: stack.gatewayUrl, AM_DATA_DIR: stack.infra.dir, ...(user ? { AM_USER: user } : {}) };
+    const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env, fetch });
+    return { code, out, err, json: () => JSON.parse(out) };
+  };
 }

@@ -3,10 +3,9 @@
  * process) and the real OpenSSH client against the real stack, starting from an empty store.
  */
 import { sshCredential, sshKeygen } from '@am/testing';
-import { runCli } from '@apps/cli';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startStack, type TestStack } from './stack';
+import { amCli, startStack, type TestStack } from './stack';
 
 const OPERATOR = 'am://user/the-operator';
 const ALICE = 'am://user/hpe/bu1/alice';
@@ -16,14 +15,7 @@ const BOB = 'am://user/yoyodyne/bob';
 describe('walkthrough (compat-rest §6.13) with the am CLI', () => {
   let stack: TestStack;
   /** `am ...` as `user`; returns the exit status and what it printed. */
-  const am = async (user: string | undefined, ...argv: string[]) => {
-    let out = '';
-    let err = '';
-    // AM_DATA_DIR: no local stack's bootstrap token to find (the CLI would read .am/keys/bootstrap-token).
-    const env: NodeJS.ProcessEnv = { ACCESS_MANAGER_URL: stack.gatewayUrl, AM_DATA_DIR: stack.infra.dir, ...(user ? { AM_USER: user } : {}) };
-    const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env, fetch });
-    return { code, out, err, json: () => JSON.parse(out) };
-  };
+  const am = (user: string | undefined, ...argv: string[]) => amCli(stack)(user, ...argv);
 
   /** `ssh -l principal -p <ssh port> 127.0.0.1 > file` with the real OpenSSH client; returns `@file` for AM_USER. */
   const sshTo = async (principal: string, keyFile: string, file: string) => {

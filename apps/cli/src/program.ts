@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerDecisionCommands } from './commands/decisions';
 import { registerIdentityCommands } from './commands/identity';
+import { registerLintCommands } from './commands/lint';
 import { registerNodeCommands } from './commands/nodes';
 import { registerPkiCommands } from './commands/pki';
 import { registerRemoteCommands } from './commands/remote';
@@ -101,6 +102,7 @@ Examples:
   registerIdentityCommands(program, ctx);
   registerDecisionCommands(program, ctx);
   registerUniverseCommands(program, ctx);
+  registerLintCommands(program, ctx);
   registerPkiCommands(program, ctx);
   registerRemoteCommands(program, ctx);
   copyGlobalOptions(program, copies);

@@ -305,7 +305,7 @@ describe('am verbs against a stand-in gateway', () => {
       expect(`${cmd.name()}: ${help}`).toMatch(/\nExamples:\n {2}.*\bam [a-z-]+/);
     }
     expect(program.commands.map((c) => c.name()).sort()).toEqual(
-      ['annotate', 'boot', 'check', 'chperm', 'chrole', 'delegate', 'export', 'history', 'ls', 'mk', 'mkdir', 'rm', 'signing-keys', 'status', 'validate', 'vouch', 'what-can', 'who-can', 'whoami', 'pki', 'ca', 'cert', 'crl', 'trust', 'remote'].sort(),
+      ['annotate', 'boot', 'check', 'chperm', 'chrole', 'delegate', 'export', 'history', 'lint', 'ls', 'mk', 'mkdir', 'rm', 'signing-keys', 'status', 'validate', 'vouch', 'what-can', 'who-can', 'whoami', 'pki', 'ca', 'cert', 'crl', 'trust', 'remote'].sort(),
     );
     expect(verbs.filter((c) => c.commands.length === 0 && c.parent !== program).map((c) => `${c.parent!.name()} ${c.name()}`)).toEqual([
       'pki init',

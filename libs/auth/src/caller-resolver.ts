@@ -83,6 +83,8 @@ export class CallerResolver {
     }
     // §8.3 step 8: a credential for a principal that has since been removed authenticates nobody.
     if (!this.engine().has(claims.id)) throw new UnauthenticatedError(`${claims.id} not found`);
+    // A directory of principals is never a caller (TreeNode.canCall), whoever signed for it.
+    if (!this.engine().isCaller(claims.id)) throw new UnauthenticatedError('invalid credential');
     return { principal: claims.id, via: 'credential', claims };
   }
 
@@ -108,6 +110,7 @@ export class CallerResolver {
     if (!v.ok) throw new UnauthenticatedError(rejectionMessage(v));
     // The §8.3 step 8 analogue: a certificate for a principal not (or no longer) in the tree authenticates nobody.
     if (!this.engine().has(v.principal)) throw new UnauthenticatedError(`${v.principal} not found`);
+    if (!this.engine().isCaller(v.principal)) throw new UnauthenticatedError('invalid credential');
     return { principal: v.principal, via: 'certificate', certificate: { fingerprint: v.certificate.fingerprint256, serial: v.certificate.serialHex, anchor: v.anchor } };
   }
 }

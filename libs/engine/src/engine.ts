@@ -24,6 +24,7 @@ import { DetailsOptions, nodeDetails } from './details';
 import { Evaluator } from './evaluator';
 import { explainDecision, Explanation } from './explain';
 import { whatCan, whoCan } from './lookups';
+import { defaultOpenRegions, type OpenRegion } from './default-open';
 import { Redactor } from './redactor';
 import { attempt, Result } from './result';
 import {
@@ -120,6 +121,12 @@ export class AccessEngine {
     return this.tree.get(path) !== undefined;
   }
 
+  /** Whether `path` is a principal that can be a caller: under am://user or am://workload, and not a directory of principals (TreeNode.canCall). */
+  isCaller(path: string): boolean {
+    const node = isPrincipalPath(path) ? this.tree.get(path) : undefined;
+    return node !== undefined && node.canCall;
+  }
+
   node(path: string): NodeRef | undefined {
     return this.tree.get(path);
   }
@@ -170,6 +177,25 @@ export class AccessEngine {
 
   whatCan(asker: string, principal: string, op: Operation, under: string, now: number): Result<string[]> {
     return attempt(() => whatCan(this.ev, this.caller(asker), parsePath(principal), op, parsePath(under), now));
+  }
+
+  /**
+   * Where ADMIN, WRITE or APPLYROLE is open because no ACE applies, under `under`: as the asker can
+   * see it, or (no asker) the whole truth, for the operator's log and for linting a universe file.
+   */
+  defaultOpen(asker: string | undefined, under: string, now: number): Result<OpenRegion[]> {
+    return attempt(() => {
+      const path = parsePath(under);
+      if (asker === undefined) {
+        const top = this.tree.get(path);
+        if (!top) throw new NotFoundError(`${path} not found`);
+        return defaultOpenRegions(top, now);
+      }
+      const agent = this.caller(asker);
+      const top = this.ev.visible(agent, path, now);
+      if (!top) throw new NotFoundError(`${path} not found`);
+      return defaultOpenRegions(top, now, (n) => this.ev.canView(agent, n, now));
+    });
   }
 
   /** The subtree under `path` as the caller can see it, in the universe format. */
@@ -234,9 +260,11 @@ export class AccessEngine {
   }
 
   /** An authenticated caller must still exist and be a principal (§8.3 rule 8). */
+  /** A directory of principals is a group, never a caller, however its path was presented. */
   private caller(path: string): TreeNode {
     const node = isPrincipalPath(path) ? this.tree.get(path) : undefined;
     if (!node) throw new UnauthenticatedError(`${path} not found`);
+    if (!node.canCall) throw new UnauthenticatedError('invalid credential');
     return node;
   }
 }

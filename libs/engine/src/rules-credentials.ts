@@ -34,6 +34,7 @@ export function authorizeVouch(ev: Evaluator, caller: TreeNode, principal: strin
   if (!isPrincipalPath(path)) throw new InvalidArgumentError(`${path} is not a principal (am://user/... or am://workload/...)`);
   const node = ev.visible(caller, path, now);
   if (!node) throw new NotFoundError(`${path} not found`);
+  if (!node.canCall) throw new InvalidArgumentError(`${path} is a directory of principals: only a principal can be vouched for`);
   if (!ev.allowed(caller, node, Op.VOUCHFOR, now)) throw new PermissionDeniedError(`permission denied: cannot vouch for ${path}`);
   return path;
 }
@@ -119,6 +120,7 @@ export function sshLoginKeys(ev: Evaluator, principal: string, settings: SshLogi
   }
   const node = isPrincipalPath(path) ? ev.tree.get(path) : undefined;
   if (!node) throw new UnauthenticatedError(`${path} not found`);
+  if (!node.canCall) throw new UnauthenticatedError('invalid credential'); // a group logs in as nobody
   const keys = sshKeys(node, now);
   if (keys.length === 0) throw new UnauthenticatedError(`${path} has no ssh key`);
   if (settings.requireNativeLogin) {

@@ -63,6 +63,9 @@ export function buildUniverse(spec: UniverseSpec): Universe {
   return { nodes };
 }
 
+/** The nodes that can be callers: principal paths that are leaves or childless directories (TreeNode.canCall). */
 export function principalsOf(universe: Universe): string[] {
-  return universe.nodes.map((n) => n.path).filter(isPrincipalPath);
+  const paths = universe.nodes.map((n) => n.path);
+  const parents = new Set(paths.map((p) => p.slice(0, p.lastIndexOf('/'))));
+  return paths.filter((p) => isPrincipalPath(p) && !parents.has(p));
 }

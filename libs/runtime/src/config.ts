@@ -108,14 +108,14 @@ export const bool = z
   .transform((s) => /^(true|1)$/i.test(s));
 
 /** Universes shipped with the product, loadable by name. */
-export const BUNDLED_UNIVERSES = ['new_sample', 'bootstrap'] as const;
+export const BUNDLED_UNIVERSES = ['new_sample', 'secure_sample', 'bootstrap'] as const;
 
 /** What to boot into an empty store: a bundled universe, a universe file, or `none`. */
 export const bootUniverse = z
   .string({ error: 'must be set' })
   .refine(
     (v) => (BUNDLED_UNIVERSES as readonly string[]).includes(v) || v === 'none' || existsSync(v),
-    'must be new_sample, bootstrap, none or an existing universe file',
+    'must be new_sample, secure_sample, bootstrap, none or an existing universe file',
   );
 
 /** A domain's public record key, `ed25519:<base64>` (see RecordVerifier). */

@@ -1,13 +1,13 @@
 import { bootstrapUniverse } from './bootstrap';
 import type { UniverseNodeJson } from './builder';
-import { newSampleUniverse } from './new-sample';
+import { newSampleUniverse, secureSampleUniverse } from './new-sample';
 
 export type { UniverseNodeJson } from './builder';
 export { bootstrapUniverse } from './bootstrap';
-export { newSampleUniverse } from './new-sample';
+export { newSampleUniverse, secureSampleUniverse } from './new-sample';
 
 /** The universes shipped with the product, loadable by name (`am boot NAME`). */
-export const BUILT_IN_UNIVERSES = { new_sample: newSampleUniverse, bootstrap: bootstrapUniverse } as const;
+export const BUILT_IN_UNIVERSES = { new_sample: newSampleUniverse, secure_sample: secureSampleUniverse, bootstrap: bootstrapUniverse } as const;
 export type BuiltInUniverseName = keyof typeof BUILT_IN_UNIVERSES;
 
 export function isBuiltInUniverse(name: string): name is BuiltInUniverseName {

@@ -119,4 +119,44 @@ describe('built-in universes', () => {
       expect(differences).toEqual([]);
     });
   });
+
+  describe('secure_sample', () => {
+    const secure = load('secure_sample');
+    const open = load('new_sample');
+    const BU2_ALICE = 'am://user/hpe/bu2/alice';
+    const DASHBOARD = 'am://workload/hpe/bu1/dashboard';
+    const HPE_ADMIN = 'am://role/hpe/hpe-admin';
+
+    it("has new_sample's tenants and every one of its annotations, only with more ACEs", () => {
+      const shape = (u: Universe) => u.nodes.map((n) => n.path);
+      expect(shape(secure.universe)).toEqual(shape(open.universe));
+      const content = (u: Universe) => u.nodes.flatMap((n) => n.annotations.map((a) => `${n.path} ${JSON.stringify({ ...a, unique: undefined }, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`));
+      const more = new Set(content(secure.universe));
+      expect(content(open.universe).filter((a) => !more.has(a))).toEqual([]);
+      expect(secure.warnings.map((w) => w.path)).toEqual(['am://user/yoyodyne/charlie']);
+    });
+
+    it('is closed: its default-open report is empty, where new_sample has the holes found by hand', () => {
+      expect(ok(secure.engine.defaultOpen(undefined, 'am://', NOW))).toEqual([]);
+      expect(ok(open.engine.defaultOpen(undefined, 'am://', NOW)).length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ['bob administers a bu1 workload (adds his ssh key to it)', BOB, DASHBOARD, Op.ADMIN],
+      ["bu1's alice administers bu2's alice", ALICE, BU2_ALICE, Op.ADMIN],
+      ['alice may apply hpe-admin (to herself)', ALICE, HPE_ADMIN, Op.APPLYROLE],
+    ])('refuses what new_sample allows: %s', (_what, agent, target, op) => {
+      expect(open.engine.isAllowed(agent, target, op, NOW)).toBe(true);
+      expect(secure.engine.isAllowed(agent, target, op, NOW)).toBe(false);
+    });
+
+    it('keeps delegation working: each unit administers its own, workloads write their data', () => {
+      expect(secure.engine.isAllowed(ALICE, BOB, Op.ADMIN, NOW)).toBe(true);
+      expect(secure.engine.isAllowed(BU2_ALICE, BU2_ALICE, Op.ADMIN, NOW)).toBe(true);
+      expect(secure.engine.isAllowed(ALICE, 'am://role/hpe/bu1/bu1-user', Op.APPLYROLE, NOW)).toBe(true);
+      expect(secure.engine.isAllowed('am://workload/hpe/bu1/monthly-summary', 'am://data/hpe/bu1/hot-data', Op.WRITE, NOW)).toBe(true);
+      expect(secure.engine.isAllowed('am://user/yoyodyne/alice', 'am://user/yoyodyne/bob', Op.ADMIN, NOW)).toBe(true);
+      expect(secure.engine.isAllowed(OPERATOR, 'am://user/small/a', Op.WRITE, NOW)).toBe(true);
+    });
+  });
 });

@@ -123,7 +123,7 @@ describe('the local stack command (real etcd, NATS and services as processes)', 
   it('refuses a bad setting with one line naming the variable', () => {
     const r = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_BOOT_UNIVERSE: 'no-such-universe' }, encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('invalid configuration: AM_BOOT_UNIVERSE must be new_sample, bootstrap, none or an existing universe file (got "no-such-universe")');
+    expect(r.stderr.trim()).toBe('invalid configuration: AM_BOOT_UNIVERSE must be new_sample, secure_sample, bootstrap, none or an existing universe file (got "no-such-universe")');
     for (const users of ['plugin,a.b', 'policy', ' , ']) {
       const bad = spawnSync(process.execPath, [main, 'up'], { cwd: root, env: { ...env, AM_NATS_PLUGIN_USERS: users }, encoding: 'utf8' });
       expect(bad.status).toBe(2);

@@ -6,6 +6,8 @@ import type { Context } from '../context';
 import { examples } from '../context';
 import { CliError } from '../errors';
 import { treePath } from '../paths';
+import type { OpenRegion } from '@am/engine';
+import { regionText } from './lint';
 
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
@@ -25,10 +27,10 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
     program
       .command('boot')
       .description(
-        'load a universe — a built-in one by name (bootstrap, new_sample) or a universe file — into the empty store (no credential; the deployment\'s bootstrap token). ' +
+        'load a universe — a built-in one by name (bootstrap, new_sample, secure_sample) or a universe file — into the empty store (no credential; the deployment\'s bootstrap token). ' +
           'On a store that holds data it fails (data already exists) unless you replace the tree (--force, needs Admin on am://) or merge into it (--import)',
       )
-      .argument('<name|file>', 'bootstrap, new_sample, or a universe JSON file')
+      .argument('<name|file>', 'bootstrap, new_sample, secure_sample, or a universe JSON file')
       .option('-u, --key <ssh-public-key>', 'an ssh public key line (or a .pub file) to put on am://user/the-operator')
       .option('--force', 'replace the whole existing tree (as your AM_USER/--user)')
       .option('--import', 'merge the universe into the existing tree (for operators: Admin on am://; each change also needs your permissions)')
@@ -58,7 +60,7 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
     const force = o.force ? 'true' : undefined;
     let r;
     try {
-      r = await gw.request<{ mode: string; nodes: number; revision: number; warnings: string[] }>('POST', '/v1/universe', {
+      r = await gw.request<{ mode: string; nodes: number; revision: number; warnings: string[]; defaultOpen?: { count: number; first: OpenRegion[] } }>('POST', '/v1/universe', {
         query: text === undefined ? { name: source, force } : { force },
         text,
         headers,
@@ -75,6 +77,13 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
       throw new CliError(`error loading "${source}": ${message}`);
     }
     for (const w of r.body?.warnings ?? []) c.io.err(`warning: ${w}\n`);
+    const open = r.body?.defaultOpen;
+    if (open?.count) {
+      c.io.err(`warning: ${open.count} subtree(s) where ADMIN, WRITE or APPLYROLE is open to every principal because no ACE applies:\n`);
+      for (const region of open.first) c.io.err(`  ${regionText(region)}\n`);
+      if (open.count > open.first.length) c.io.err(`  … and ${open.count - open.first.length} more\n`);
+      c.io.err('  (am lint lists them all)\n');
+    }
     c.print(o.import ? `Imported ${source} (${r.body.nodes} nodes)` : `Loaded ${source}`);
   });
 

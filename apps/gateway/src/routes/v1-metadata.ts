@@ -15,6 +15,8 @@ import {
   StoredAnnotation,
   whatCanContract,
   whoCanContract,
+  defaultOpenContract,
+  OpenRegionView,
   type BusClient,
 } from '@am/bus';
 import { aceJsonSchema, appliedRoleJsonSchema, InvalidArgumentError, NotFoundError, textAnnotationJsonSchema } from '@am/model';
@@ -26,6 +28,19 @@ import { bootAllowed } from '../http/bootstrap-token';
 export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
 
 const Revision = z.number().int();
+/** A page cursor: opaque to clients (base64url of the last region's path and operation). */
+const encodeCursor = (at: { path: string; operation: string }) => Buffer.from(JSON.stringify(at)).toString('base64url');
+const RegionCursor = z
+  .string()
+  .max(8192)
+  .transform((v, ctx) => {
+    try {
+      return z.strictObject({ path: z.string().min(1).max(4096), operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) }).parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out (use "next" of the previous page)' });
+      return z.NEVER;
+    }
+  });
 const OpName = z.string().min(1).max(16);
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** `asOf` in a query: a revision number or an ISO 8601 instant. */
@@ -174,6 +189,23 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
     }),
     route({
       method: 'GET',
+      url: '/v1/analysis/default-open',
+      summary: 'Subtrees where ADMIN, WRITE or APPLYROLE is open to every principal because no ACE applies (what the caller can see), paged',
+      tag: 'decisions',
+      query: z.strictObject({ under: z.string().optional(), cursor: RegionCursor.optional(), limit: z.string().regex(/^\d{1,4}$/).optional() }),
+      response: z.object({ regions: z.array(OpenRegionView), next: z.string().optional(), revision: Revision }),
+      errors: [400, 401, 404, 503],
+      auth: true,
+      async handle({ query, credential, atLeast }) {
+        const limit = query.limit === undefined ? undefined : Math.max(1, Math.min(1000, Number(query.limit)));
+        const r = await bus.request(defaultOpenContract, { credential: credential!, atLeast, under: query.under ?? 'am://', after: query.cursor, ...(limit ? { limit } : {}) });
+        const last = r.regions.at(-1);
+        const next = r.more && last ? encodeCursor({ path: last.path, operation: last.operation }) : undefined;
+        return { body: { regions: r.regions, ...(next ? { next } : {}), revision: r.revision }, revision: r.revision };
+      },
+    }),
+    route({
+      method: 'GET',
       url: '/v1/history',
       summary: 'Events on a path (and its subtree), in commit order',
       tag: 'history',
@@ -198,7 +230,13 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       summary: 'Boot a universe into the empty store (Authorization: Bearer <bootstrap token>), replace the tree (force), or import into it (both need Admin on am://; an import\'s changes also the normal permissions)',
       tag: 'universe',
       query: z.strictObject({ name: z.string().max(64).optional(), force: Bool.optional() }),
-      response: z.object({ mode: z.enum(['boot', 'import']), nodes: z.number().int(), revision: Revision, warnings: z.array(z.string()) }),
+      response: z.object({
+        mode: z.enum(['boot', 'import']),
+        nodes: z.number().int(),
+        revision: Revision,
+        warnings: z.array(z.string()),
+        defaultOpen: z.object({ count: z.number().int(), first: z.array(OpenRegionView) }).optional(),
+      }),
       errors: [400, 401, 403, 409, 413, 503],
       auth: false,
       async handle({ query, credential, req }) {

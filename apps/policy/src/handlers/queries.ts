@@ -1,7 +1,8 @@
-import { checkContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
+import { checkContract, defaultOpenContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
 import { NotFoundError, Op, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
 import { eventMatches, replacesTree, type MetaEvent, type PointInTime } from '@am/store';
+import { pageAfter } from '../metadata/default-open';
 import type { MetadataService, View } from '../metadata/metadata-service';
 import { judgePastSight, PresentSight } from '../metadata/past-sight';
 import { PastView } from '../metadata/time-travel';
@@ -49,6 +50,11 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       return { revision: view.revision, principals: unwrap(view.engine.whoCan(caller, target, parseOperation(op), under, svc.clock())) };
+    }),
+    handler(defaultOpenContract, async ({ credential, atLeast, under, after, limit }) => {
+      const caller = await svc.caller(credential);
+      const view = await svc.view(atLeast);
+      return { revision: view.revision, ...pageAfter(unwrap(view.engine.defaultOpen(caller, under, svc.clock())), after, limit) };
     }),
     handler(whatCanContract, async ({ credential, atLeast, principal, op, under }) => {
       const caller = await svc.caller(credential);

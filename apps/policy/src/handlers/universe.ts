@@ -3,6 +3,7 @@ import { unwrap } from '@am/engine';
 import { exportUniverseText, Op, parsePath, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
 import type { PointInTime } from '@am/store';
 import type { Logger } from 'pino';
+import { reportDefaultOpen } from '../metadata/default-open';
 import { planImport, withOperatorKey } from '../metadata/import';
 import type { MetadataService } from '../metadata/metadata-service';
 import { PastView } from '../metadata/time-travel';
@@ -28,7 +29,9 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
         if (!bootAllowed) throw new UnauthenticatedError('boot is disabled on this endpoint');
         const { revision } = await svc.store.boot(universe, (await credentialOwner(svc, credential)) ?? 'bootstrap', { onProgress: progress });
         await svc.projection.atLeast(revision).catch(() => undefined);
-        return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings };
+        // Whoever may boot chose the whole tree: they see its whole report.
+        const defaultOpen = reportDefaultOpen(svc.projection.engine, undefined, svc.clock(), log, 'booted universe');
+        return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings, defaultOpen };
       }
       if (!credential) throw new UnauthenticatedError('data already exists: a credential is needed to import into it');
       // What a commit compares, taken with the view (before anything else is awaited).
@@ -47,7 +50,8 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       }
       const { revision } = await svc.store.boot(universe, caller, { kind: 'import', replacing: expectations, onProgress: progress });
       await svc.projection.atLeast(revision).catch(() => undefined);
-      return { revision, mode: 'import' as const, nodes, warnings };
+      const defaultOpen = reportDefaultOpen(svc.projection.engine, caller, svc.clock(), log, force ? 'replaced the tree' : 'imported a universe');
+      return { revision, mode: 'import' as const, nodes, warnings, defaultOpen };
     }),
     handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
       const caller = await svc.caller(credential);

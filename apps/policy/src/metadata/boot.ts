@@ -1,6 +1,7 @@
 import type { MetaProjection } from '@am/store';
 import type { Logger } from 'pino';
 import { readFile } from 'node:fs/promises';
+import { reportDefaultOpen } from './default-open';
 import { isBundled, readUniverse } from './universes';
 
 /**
@@ -16,6 +17,7 @@ export async function bootIfEmpty(projection: MetaProjection, choice: string, lo
     const { revision } = await projection.store.boot(universe, 'stack:boot');
     await projection.atLeast(revision);
     log.info({ universe: choice, nodes: universe.nodes.length, revision }, 'booted universe into the empty store');
+    reportDefaultOpen(projection.engine, undefined, Date.now(), log, `universe ${choice}`);
   } catch (err) {
     // Another replica may have booted first; that is fine.
     if ((err as Error).message.includes('data already exists')) return;

@@ -155,6 +155,22 @@ export const whatCanContract = contract(
   z.strictObject({ revision: Revision, paths: z.array(z.string()) }),
 );
 
+/** A subtree where an operation is open to every principal because no ACE of it applies (the default-open report). */
+export const OpenRegionView = z.object({
+  path: z.string(),
+  operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']),
+  /** Nodes of the region where the operation gives something away (that the caller can see). */
+  nodes: z.number().int().positive(),
+});
+/** Where the next page starts: the last region of this one. */
+const OpenRegionCursor = z.strictObject({ path: Path, operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) });
+
+export const defaultOpenContract = contract(
+  'am.policy.analysis.default-open',
+  z.strictObject({ ...Caller, under: Path.default('am://'), after: OpenRegionCursor.optional(), limit: z.number().int().min(1).max(1000).default(100) }),
+  z.strictObject({ revision: Revision, regions: z.array(OpenRegionView), more: z.boolean() }),
+);
+
 export const historyContract = contract(
   'am.policy.history',
   z.strictObject({ ...Caller, path: Path, subtree: z.boolean().default(false), since: Revision.optional(), limit: z.number().int().min(1).max(10_000).default(1000) }),
@@ -176,7 +192,14 @@ export const loadUniverseContract = contract(
     /** Whether the front door lets this request boot an empty store (it presented the deployment's bootstrap token). */
     bootAllowed: z.boolean().default(false),
   }),
-  z.strictObject({ revision: Revision, mode: z.enum(['boot', 'import']), nodes: z.number().int(), warnings: z.array(z.string()) }),
+  z.strictObject({
+    revision: Revision,
+    mode: z.enum(['boot', 'import']),
+    nodes: z.number().int(),
+    warnings: z.array(z.string()),
+    /** The default-open report of the tree now (as the caller sees it; a boot: the whole tree): how many, and the first few. */
+    defaultOpen: z.strictObject({ count: z.number().int().nonnegative(), first: z.array(OpenRegionView) }).optional(),
+  }),
 );
 
 export const exportUniverseContract = contract(
