@@ -1,6 +1,7 @@
 import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import { DropWarnings } from './drop-warnings';
 
 export interface BusServer {
   /** Stops taking requests, answers those already taken, then closes the connection. */
@@ -44,13 +45,18 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
     if (--inFlight === 0) drained?.();
   };
   let closing: Promise<void> | undefined;
+  const warnings = new DropWarnings(log);
+  const dropped = (subject: string, reply: string) => {
+    onDropped(subject);
+    warnings.dropped(subject, reply);
+  };
   const subscriptions = endpoints.map((e) =>
     nc.subscribe(e.subject, {
       queue,
       callback: (err, msg) => {
         if (err) return log.error({ err, subject: e.subject }, 'bus subscription failed');
         inFlight++;
-        void answer(e, msg, log, onDropped).finally(finished);
+        void answer(e, msg, log, dropped).finally(finished);
       },
     }),
   );
@@ -75,13 +81,12 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
   };
 }
 
-async function answer(e: BusEndpoint, msg: Msg, log: Logger, onDropped: OnDropped): Promise<void> {
+async function answer(e: BusEndpoint, msg: Msg, log: Logger, dropped: (subject: string, reply: string) => void): Promise<void> {
   // Nobody waits for an answer (a request always names its reply inbox): nothing to do.
   if (!msg.reply) return;
   const { subject } = e;
   if (!isReplyInbox(msg.reply)) {
-    onDropped(subject);
-    log.warn({ subject, reply: msg.reply.slice(0, 200) }, 'request dropped: its reply subject is not an inbox');
+    dropped(subject, msg.reply);
     return;
   }
   let packet: { data?: unknown; id?: unknown } | null;
