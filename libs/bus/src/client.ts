@@ -4,6 +4,7 @@ import { createInbox, type Msg, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
+import { ReplyAssembler } from './reply-parts';
 
 /** A request could not be answered: nobody listens, it timed out, or NATS is down. */
 export class BusUnavailableError extends UnavailableError {
@@ -26,15 +27,24 @@ export class BusContractError extends InternalError {
 
 const anyEnvelope = envelopeSchema(z.unknown());
 
+interface Waiter {
+  resolve(data: Uint8Array): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  /** Set once the first part of a reply in parts (reply-parts.ts) has arrived. */
+  parts?: ReplyAssembler;
+}
+
 /**
  * Replies for one connection arrive on one wildcard inbox subscription, matched to their request
  * by subject. (nats.js's own request() allocates an Error per call even on success, which shows up
- * in the gateway's profile.) A 503 status reply means nobody listens on the subject.
+ * in the gateway's profile.) A 503 status reply means nobody listens on the subject. A reply in
+ * parts is joined here; each part restarts the timeout (the wait is for silence, not for size).
  */
 class ReplyInbox {
   private readonly prefix: string;
   private seq = 0;
-  private readonly pending = new Map<string, { resolve(m: Msg): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, Waiter>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -42,20 +52,33 @@ class ReplyInbox {
   ) {
     this.prefix = `${createInbox(inboxPrefix)}.`;
     nc.subscribe(`${this.prefix}*`, {
-      callback: (_err, msg) => {
-        const waiter = this.pending.get(msg.subject);
-        if (!waiter) return;
-        this.pending.delete(msg.subject);
-        clearTimeout(waiter.timer);
-        if (msg.headers?.code === 503) waiter.reject(Object.assign(new Error('no responders'), { code: '503' }));
-        else waiter.resolve(msg);
-      },
+      callback: (_err, msg) => this.receive(msg),
     });
   }
 
-  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Msg> {
+  private receive(msg: Msg): void {
+    const waiter = this.pending.get(msg.subject);
+    if (!waiter) return;
+    if (msg.headers?.code === 503) return this.settle(msg.subject, waiter, () => waiter.reject(Object.assign(new Error('no responders'), { code: '503' })));
+    let whole: Uint8Array | undefined;
+    try {
+      whole = (waiter.parts ??= new ReplyAssembler()).add(msg);
+    } catch (err) {
+      return this.settle(msg.subject, waiter, () => waiter.reject(err as Error));
+    }
+    if (whole) return this.settle(msg.subject, waiter, () => waiter.resolve(whole));
+    waiter.timer.refresh();
+  }
+
+  private settle(reply: string, waiter: Waiter, done: () => void): void {
+    this.pending.delete(reply);
+    clearTimeout(waiter.timer);
+    done();
+  }
+
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const reply = this.prefix + (++this.seq).toString(36);
-    return new Promise<Msg>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(reply);
         reject(Object.assign(new Error('timed out'), { code: 'TIMEOUT' }));
@@ -117,8 +140,8 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
     try {
-      const msg = await inboxOf(nc, this.inboxPrefix).request(c.subject, encodeMessage({ pattern: c.subject, data: body, id: randomUUID() }), timeoutMs);
-      packet = decodeMessage(msg.data) as typeof packet;
+      const data = await inboxOf(nc, this.inboxPrefix).request(c.subject, encodeMessage({ pattern: c.subject, data: body, id: randomUUID() }), timeoutMs);
+      packet = decodeMessage(data) as typeof packet;
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err), (err as { code?: string }).code === '503');
     }

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE } from '@am/bus';
+import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE, replyParts } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DropWarnings } from './drop-warnings';
@@ -18,6 +18,9 @@ const REPLY_INBOX = /^_INBOX(\.[A-Za-z0-9_-]+)+$/;
 export function isReplyInbox(reply: string): boolean {
   return REPLY_INBOX.test(reply);
 }
+
+/** NATS's default max_payload, when the connection has not said. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Told of every request dropped because of its reply subject (a metric). */
 export type OnDropped = (subject: string) => void;
@@ -56,7 +59,7 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
       callback: (err, msg) => {
         if (err) return log.error({ err, subject: e.subject }, 'bus subscription failed');
         inFlight++;
-        void answer(e, msg, log, dropped).finally(finished);
+        void answer(e, msg, log, dropped, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD).finally(finished);
       },
     }),
   );
@@ -81,7 +84,7 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
   };
 }
 
-async function answer(e: BusEndpoint, msg: Msg, log: Logger, dropped: (subject: string, reply: string) => void): Promise<void> {
+async function answer(e: BusEndpoint, msg: Msg, log: Logger, dropped: (subject: string, reply: string) => void, maxPayload: number): Promise<void> {
   // Nobody waits for an answer (a request always names its reply inbox): nothing to do.
   if (!msg.reply) return;
   const { subject } = e;
@@ -100,7 +103,8 @@ async function answer(e: BusEndpoint, msg: Msg, log: Logger, dropped: (subject: 
       ? { err: 'malformed request', isDisposed: true }
       : { response: await envelope(e, packet.data, log), isDisposed: true, id: packet.id };
   try {
-    msg.respond(encodeMessage(reply));
+    // Larger than one message: in parts (reply-parts.ts), published in order to the one inbox.
+    for (const part of replyParts(encodeMessage(reply), maxPayload)) msg.respond(part.data, part.headers ? { headers: part.headers } : undefined);
   } catch (err) {
     log.warn({ err: (err as Error).message, subject }, 'reply not sent');
     // A reply NATS refused (over its payload limit, say) would leave the caller waiting out its
