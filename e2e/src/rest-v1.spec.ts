@@ -215,14 +215,32 @@ describe('REST v1 through the gateway (real stack, new_sample)', () => {
         expect(`${method} ${path}`).toMatch(/^(get|put|post|delete) \/v1\//);
       }
     }
-    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/analysis/default-open', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami', 'post /v1/credentials/vouch', 'post /v1/credentials/validate', 'post /v1/credentials/delegation'];
+    const served = ['get /v1/nodes/{path}', 'put /v1/nodes/{path}', 'delete /v1/nodes/{path}', 'post /v1/nodes/{path}/annotations', 'delete /v1/nodes/{path}/annotations/{tag}/{unique}', 'post /v1/check', 'get /v1/who-can', 'get /v1/what-can', 'get /v1/analysis/default-open', 'get /v1/history', 'post /v1/universe', 'get /v1/universe', 'get /v1/whoami', 'post /v1/credentials/vouch', 'post /v1/credentials/validate', 'post /v1/credentials/delegation'];
     const pki = ['get /v1/pki/ca', 'post /v1/pki/ca', 'post /v1/pki/sign', 'post /v1/pki/issue', 'post /v1/pki/revoke', 'get /v1/pki/crl', 'get /v1/pki/trust', 'post /v1/pki/trust', 'delete /v1/pki/trust', 'post /v1/pki/pins', 'delete /v1/pki/pins'];
     served.push(...pki);
     const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(documented.sort()).toEqual(served.sort());
+    // Each URL's path parameters are declared.
+    expect(doc.paths['/v1/nodes/{path}/annotations/{tag}/{unique}'].delete.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name)).toEqual(['path', 'tag', 'unique']);
     const docs = await call('GET', '/docs');
     expect(docs.type).toContain('text/html');
     expect((await fetch(`${stack.gatewayUrl}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+  });
+
+  it('query parameters that name a node take it with or without the am:// scheme, as /v1/nodes/ URLs do', async () => {
+    for (const [url, key] of [
+      ['/v1/history?path=%s', 'events'],
+      ['/v1/who-can?op=ADMIN&target=%s', 'principals'],
+      ['/v1/what-can?op=VIEW&principal=%s', 'paths'],
+    ] as const) {
+      const withScheme = await call('GET', url.replace('%s', encodeURIComponent(ALICE)), { as: ALICE });
+      const without = await call('GET', url.replace('%s', ALICE.slice('am://'.length)), { as: ALICE });
+      expect([url, withScheme.status, without.status]).toEqual([url, 200, 200]);
+      expect(without.json[key]).toEqual(withScheme.json[key]);
+    }
+    const exported = await call('GET', '/v1/universe?path=data/hpe/bu1', { as: ALICE });
+    expect(exported.status).toBe(200);
+    expect(exported.text).toContain('am://data/hpe/bu1/hot-data');
   });
 });
 
@@ -245,4 +263,5 @@ describe('REST v1 when the owning service is down', () => {
       await infra.stop();
     }
   });
+
 });

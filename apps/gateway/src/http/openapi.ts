@@ -14,6 +14,12 @@ function queryParameters(spec: RouteSpec) {
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: json.required?.includes(name) ?? false, schema: s }));
 }
 
+const PATH_PARAMETERS: Record<string, string> = {
+  path: 'Tree path without the am:// scheme; slashes allowed (e.g. user/hpe/bu1/alice)',
+  tag: 'The annotation tag (as `ls -l` shows it: `#tag-unique`)',
+  unique: 'The annotation unique (a decimal int64)',
+};
+
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid input (the `field` member names it)',
   401: 'Missing or invalid credential',
@@ -30,10 +36,11 @@ const STATUS_TEXT: Record<number, string> = {
  */
 export function openApiDocument(specs: readonly RouteSpec[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of specs) {
-    const url = spec.url.replace('/*', '/{path}');
+  for (const spec of specs) for (const at of spec.documentedAt ?? [{ url: spec.url.replace('/*', '/{path}') }]) {
+    const url = at.url;
     const parameters: unknown[] = [...queryParameters(spec)];
-    if (spec.pathDoc) parameters.unshift({ name: 'path', in: 'path', required: true, description: 'Tree path without the am:// scheme; slashes allowed (e.g. user/hpe/bu1/alice)', schema: { type: 'string' } });
+    const named = [...url.matchAll(/\{([a-z]+)\}/g)].map((m) => m[1]).reverse();
+    for (const name of named) parameters.unshift({ name, in: 'path', required: true, description: PATH_PARAMETERS[name] ?? name, schema: { type: 'string' } });
     if (spec.auth || spec.method !== 'GET') parameters.push({ name: 'AM-Consistency', in: 'header', required: false, description: 'Answer from state at least this revision new', schema: { type: 'integer' } });
     const responses: Record<string, unknown> = {
       [String(spec.status ?? 200)]: { description: 'Success (the AM-Revision header names the revision it reflects)', content: { 'application/json': { schema: schema(spec.response, 'output') } } },
@@ -41,7 +48,7 @@ export function openApiDocument(specs: readonly RouteSpec[], version: string) {
     for (const status of spec.errors) responses[String(status)] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     paths[url] ??= {};
     paths[url][spec.method.toLowerCase()] = {
-      summary: spec.summary,
+      summary: at.summary ?? spec.summary,
       tags: [spec.tag],
       parameters,
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(spec.body, 'input') } } } } : {}),

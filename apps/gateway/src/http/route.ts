@@ -44,8 +44,11 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   errors: number[];
   /** Whether the route needs `Authorization: Bearer <credential>`. */
   auth: boolean;
-  /** Document path parameters for wildcard routes. */
-  pathDoc?: string;
+  /**
+   * Where the document lists a wildcard route that serves more than the wildcard says (e.g. the
+   * annotations below a node): each URL with `{name}` path parameters. Default: `url`, `*` as `{path}`.
+   */
+  documentedAt?: readonly { url: string; summary?: string }[];
   handle(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<RouteResult>;
 }
 

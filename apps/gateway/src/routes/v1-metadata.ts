@@ -28,6 +28,12 @@ import { bootAllowed } from '../http/bootstrap-token';
 export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
 
 const Revision = z.number().int();
+/** A node named in a query: `am://user/hpe` or, as in /v1/nodes/ URLs, `user/hpe`. */
+const NodeQuery = z
+  .string()
+  .max(4096)
+  .transform((v) => (v.startsWith('am://') ? v : treePath(v)))
+  .describe('a tree path, with or without the am:// scheme (am://user/hpe or user/hpe)');
 /** A page cursor: opaque to clients (base64url of the last region's path and operation). */
 const encodeCursor = (at: { path: string; operation: string }) => Buffer.from(JSON.stringify(at)).toString('base64url');
 const RegionCursor = z
@@ -76,7 +82,6 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Details of a node (roles, ACEs, annotations, children), redacted for the caller',
       tag: 'nodes',
-      pathDoc: 'path',
       query: z.strictObject({ asOf: AsOfQuery.optional() }),
       response: NodeView,
       errors: [400, 401, 404, 503],
@@ -91,7 +96,6 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Create a node (a directory or a leaf)',
       tag: 'nodes',
-      pathDoc: 'path',
       body: z.strictObject({ kind: z.enum(['dir', 'leaf']) }),
       response: z.object({ path: z.string(), revision: Revision }),
       status: 201,
@@ -106,7 +110,10 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Delete a node (recursive=true for a non-empty directory), or one annotation at …/annotations/{tag}/{unique}',
       tag: 'nodes',
-      pathDoc: 'path',
+      documentedAt: [
+        { url: '/v1/nodes/{path}', summary: 'Delete a node (recursive=true for a non-empty directory)' },
+        { url: '/v1/nodes/{path}/annotations/{tag}/{unique}', summary: 'Delete one annotation (version=n: only if it is still at version n)' },
+      ],
       query: z.strictObject({ recursive: Bool.optional(), version: z.string().regex(/^-?\d{1,15}$/).optional() }),
       response: z.object({ removed: z.array(z.string()).optional(), revision: Revision }),
       errors: [400, 401, 403, 404, 409, 503],
@@ -127,7 +134,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Add or replace an annotation at …/annotations (unique + version to replace: 0 create-only, -1 unconditional, n compare-and-set)',
       tag: 'annotations',
-      pathDoc: 'path',
+      documentedAt: [{ url: '/v1/nodes/{path}/annotations' }],
       query: z.strictObject({ force: Bool.optional() }),
       body: AnnotationBody,
       response: z.object({ annotation: StoredAnnotation, revision: Revision }),
@@ -166,7 +173,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/who-can',
       summary: 'Principals that may do an operation on a target (limited to what the caller can see)',
       tag: 'decisions',
-      query: z.strictObject({ target: z.string(), op: OpName, under: z.string().optional() }),
+      query: z.strictObject({ target: NodeQuery, op: OpName, under: NodeQuery.optional() }),
       response: z.object({ principals: z.array(z.string()), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
@@ -179,7 +186,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/what-can',
       summary: 'Paths on which a principal may do an operation (limited to what the caller can see)',
       tag: 'decisions',
-      query: z.strictObject({ principal: z.string(), op: OpName, under: z.string().optional() }),
+      query: z.strictObject({ principal: NodeQuery, op: OpName, under: NodeQuery.optional() }),
       response: z.object({ paths: z.array(z.string()), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
@@ -192,7 +199,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/analysis/default-open',
       summary: 'Subtrees where ADMIN, WRITE or APPLYROLE is open to every principal because no ACE applies (what the caller can see), paged',
       tag: 'decisions',
-      query: z.strictObject({ under: z.string().optional(), cursor: RegionCursor.optional(), limit: z.string().regex(/^\d{1,4}$/).optional() }),
+      query: z.strictObject({ under: NodeQuery.optional(), cursor: RegionCursor.optional(), limit: z.string().regex(/^\d{1,4}$/).optional() }),
       response: z.object({ regions: z.array(OpenRegionView), next: z.string().optional(), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
@@ -209,7 +216,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/history',
       summary: 'Events on a path (and its subtree), in commit order',
       tag: 'history',
-      query: z.strictObject({ path: z.string(), since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: z.string().regex(/^\d{1,5}$/).optional() }),
+      query: z.strictObject({ path: NodeQuery, since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: z.string().regex(/^\d{1,5}$/).optional() }),
       response: z.object({ events: z.array(MetaEventView), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
@@ -264,7 +271,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/universe',
       summary: 'Export what the caller can see (universe format; invisible roles redacted)',
       tag: 'universe',
-      query: z.strictObject({ path: z.string().optional(), asOf: AsOfQuery.optional() }),
+      query: z.strictObject({ path: NodeQuery.optional(), asOf: AsOfQuery.optional() }),
       response: z.object({ path: z.string(), children: z.array(z.any()).optional() }).passthrough(),
       errors: [400, 401, 404, 503],
       auth: true,
