@@ -5,7 +5,7 @@ import { TreeNode } from './tree-node';
 
 export interface VisibleExport {
   universe: Universe;
-  /** How many role references were replaced by REDACTED_ROLE (such an export cannot be re-imported). */
+  /** How many role references were replaced by REDACTED_ROLE (an import drops them, and says so: universe-parse.ts). */
   redacted: number;
 }
 

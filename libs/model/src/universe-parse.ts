@@ -3,6 +3,7 @@
  * and return the nodes, the warnings and the duplicate uniques that were renumbered.
  */
 import { annotationFromJson } from './annotation-json';
+import { REDACTED_ROLE } from './views';
 import { checkAnnotationLimits } from './annotation-limits';
 import { checkCertNamesAnnotation } from './cert-names';
 import { Annotation, annotationKey, compareAnnotations, isAce, isAppliedRole, TextAnnotation } from './annotations';
@@ -141,7 +142,10 @@ class UniverseLoader {
   readAnnotations(path: string, meta: unknown): Annotation[] {
     const out: Annotation[] = [];
     const seen = new Set<string>();
-    for (const item of this.readList(meta, path, 'meta')) {
+    for (const raw of this.readList(meta, path, 'meta')) {
+      const { item, dropped } = withoutRedactedRoles(raw);
+      if (dropped) this.warnings.push({ path, message: dropped });
+      if (item === undefined) continue;
       let a: Annotation;
       try {
         a = annotationFromJson(item);
@@ -244,4 +248,29 @@ export function parseUniverseText(text: string, options: ParseUniverseOptions = 
     throw new UniverseFormatError([{ path: ROOT_PATH, message: `not JSON: ${(e as Error).message}` }]);
   }
   return parseUniverse(json, options);
+}
+
+/**
+ * An export redacts the roles its caller cannot see (access-model §7.3), so importing one meets
+ * `## Redacted role ##` where a role path should be. Which role it stood for is unknowable, and
+ * guessing one could only widen access; so the reference is dropped, in the direction that never
+ * grants more: an applied role is not applied (its node holds fewer roles), and a redacted role is
+ * taken out of its ACL (the ACL is harder to satisfy; one left empty is never satisfied). Each
+ * drop is a warning that says so.
+ */
+function withoutRedactedRoles(item: unknown): { item?: unknown; dropped?: string } {
+  if (typeof item !== 'object' || item === null) return { item };
+  const a = item as { tag?: unknown; role?: unknown; unique?: unknown; acls?: unknown };
+  if (a.tag === Tag.APPLIED_ROLE && a.role === REDACTED_ROLE) return { dropped: `applied role ${String(a.unique ?? '')} was redacted in the export it came from: not applied` };
+  if (a.tag !== Tag.ACE || !Array.isArray(a.acls)) return { item };
+  let count = 0;
+  const acls = a.acls.map((acl: unknown) => {
+    const roles = (acl as { roles?: unknown })?.roles;
+    if (!Array.isArray(roles)) return acl;
+    const kept = roles.filter((r) => r !== REDACTED_ROLE);
+    count += roles.length - kept.length;
+    return { ...(acl as object), roles: kept };
+  });
+  if (count === 0) return { item };
+  return { item: { ...a, acls }, dropped: `ACE ${String(a.unique ?? '')}: ${count} role(s) redacted in the export it came from taken out of its ACLs (harder to satisfy; an empty ACL is never satisfied)` };
 }

@@ -1,5 +1,5 @@
 import { AccessEngine } from '@am/engine';
-import { ALL_OPERATIONS, Op, parseUniverse, parseUniverseText, REDACTED_ROLE, seededRandom, type Universe } from '@am/model';
+import { ALL_OPERATIONS, exportUniverseText, Op, parseUniverse, parseUniverseText, REDACTED_ROLE, seededRandom, type Universe } from '@am/model';
 import { BUNDLED_UNIVERSES } from '@am/runtime';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -157,6 +157,55 @@ describe('built-in universes', () => {
       expect(secure.engine.isAllowed('am://workload/hpe/bu1/monthly-summary', 'am://data/hpe/bu1/hot-data', Op.WRITE, NOW)).toBe(true);
       expect(secure.engine.isAllowed('am://user/yoyodyne/alice', 'am://user/yoyodyne/bob', Op.ADMIN, NOW)).toBe(true);
       expect(secure.engine.isAllowed(OPERATOR, 'am://user/small/a', Op.WRITE, NOW)).toBe(true);
+    });
+  });
+
+  describe('export round trip', () => {
+    /** What `caller` exports of `engine`, as the export route writes it. */
+    const exported = (engine: AccessEngine, caller: string) => exportUniverseText(ok(engine.exportVisible(caller, 'am://', NOW)).universe);
+    /** The export without the redacted references an import drops. */
+    const withoutRedacted = (text: string): unknown =>
+      JSON.parse(text, (key, value) => {
+        if (Array.isArray(value) && key === 'meta') return value.filter((a: { role?: string }) => a?.role !== REDACTED_ROLE);
+        if (Array.isArray(value) && key === 'roles') return value.filter((r) => r !== REDACTED_ROLE);
+        return value;
+      });
+
+    it.each([
+      ['bootstrap', OPERATOR],
+      ['new_sample', DEMO_GOD],
+      ['secure_sample', DEMO_GOD],
+    ])('%s exported by %s imports into an empty store, saying what it dropped, and exports again to the same document', (name, caller) => {
+      const first = exported(load(name).engine, caller);
+      const imported = parseUniverseText(first);
+      const again = exported(AccessEngine.fromUniverse(imported.universe), caller);
+      expect(JSON.parse(again)).toEqual(withoutRedacted(first));
+      // A fixpoint from then on: nothing left to drop.
+      expect(exported(AccessEngine.fromUniverse(parseUniverseText(again).universe), caller)).toBe(again);
+      const redacted = first.split(REDACTED_ROLE).length - 1;
+      const dropped = imported.warnings.filter((w) => /redacted in the export/.test(w.message));
+      expect(dropped.length > 0).toBe(redacted > 0);
+    });
+
+    it("new_sample as demo-god: only charlie's dangling role is redacted, and the import names it", () => {
+      const imported = parseUniverseText(exported(load('new_sample').engine, DEMO_GOD));
+      expect(imported.warnings.filter((w) => /redacted/.test(w.message)).map((w) => w.path)).toEqual(['am://user/yoyodyne/charlie']);
+    });
+
+    it('an ACL that loses a redacted role is harder to satisfy, never easier', () => {
+      const universe = parseUniverseText(
+        JSON.stringify({
+          path: 'am://',
+          meta: [],
+          children: [
+            { path: 'am://data', meta: [{ tag: 'ace', op: 'READ', acls: [{ roles: ['am://role/x', REDACTED_ROLE] }, { roles: [REDACTED_ROLE] }] }], children: [] },
+            ...['am://role', 'am://user', 'am://workload'].map((path) => ({ path, meta: [], children: [] })),
+          ],
+        }),
+      );
+      const acls = (universe.universe.nodes.find((n) => n.path === 'am://data')!.annotations.find((a) => a.tag === 'ace') as unknown as { acls: { roles: string[] }[] }).acls;
+      expect(acls).toEqual([{ roles: ['am://role/x'] }, { roles: [] }]);
+      expect(universe.warnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/2 role\(s\) redacted in the export it came from taken out of its ACLs/)]));
     });
   });
 });
