@@ -45,4 +45,19 @@ describe('answers larger than one NATS message', () => {
     for (const n of notes) expect(r.text.includes(n)).toBe(true);
     expect(JSON.parse(r.text)).toMatchObject({ path: 'am://' });
   });
+
+  it('a universe file larger than one NATS message (and than the default body limit) loads through REST', async () => {
+    const exported = JSON.parse((await api(stack.gatewayUrl, 'GET', '/v1/universe', { as: OPERATOR })).text);
+    const users = exported.children.find((c: { path: string }) => c.path === 'am://user');
+    const bulk = Array.from({ length: 20_000 }, (_, i) => ({ path: `am://user/bulk/p${i}`, meta: [{ tag: 'leaf' }, { tag: 'principal' }], children: null }));
+    users.children.push({ path: 'am://user/bulk', meta: [], children: bulk });
+    const text = JSON.stringify(exported);
+    expect(text.length).toBeGreaterThan(2.5 * 1024 * 1024);
+    const r = await api(stack.gatewayUrl, 'POST', '/v1/universe?force=true', { as: OPERATOR, raw: text });
+    expect([r.status, r.json?.mode]).toEqual([200, 'import']);
+    const listed = await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR });
+    expect(listed.json.children).toHaveLength(20_000);
+    // The notes came along in the same file.
+    expect((await api(stack.gatewayUrl, 'GET', '/v1/nodes/data/big', { as: OPERATOR })).json.annotations.filter((a: { tag: string }) => a.tag === 'note')).toHaveLength(11);
+  }, 120_000);
 });

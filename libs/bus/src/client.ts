@@ -1,10 +1,13 @@
 import { InternalError, InvalidArgumentError, UnauthenticatedError, UnavailableError } from '@am/model';
 import { randomUUID } from 'node:crypto';
-import { createInbox, type Msg, type NatsConnection } from 'nats';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
-import { ReplyAssembler } from './reply-parts';
+import { ReplyAssembler, replyParts } from './reply-parts';
+
+/** NATS's default max_payload, when the connection has not said. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** A request could not be answered: nobody listens, it timed out, or NATS is down. */
 export class BusUnavailableError extends UnavailableError {
@@ -76,7 +79,7 @@ class ReplyInbox {
     done();
   }
 
-  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  request(subject: string, data: Uint8Array, timeoutMs: number, headers?: MsgHdrs): Promise<Uint8Array> {
     const reply = this.prefix + (++this.seq).toString(36);
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -85,7 +88,7 @@ class ReplyInbox {
       }, timeoutMs);
       this.pending.set(reply, { resolve, reject, timer });
       try {
-        this.nc.publish(subject, data, { reply });
+        this.nc.publish(subject, data, headers ? { reply, headers } : { reply });
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(reply);
@@ -93,6 +96,24 @@ class ReplyInbox {
       }
     });
   }
+}
+
+/**
+ * A request larger than one NATS message: the subject is asked to open an upload (any replica
+ * may take it) and names a subject of that replica's; the parts go there one at a time, each
+ * acknowledged before the next (flow control); the last part's reply is the answer
+ * (libs/runtime request-parts.ts).
+ */
+async function requestInParts(inbox: ReplyInbox, subject: string, message: Buffer, maxPayload: number, timeoutMs: number): Promise<Uint8Array> {
+  const opened = decodeMessage(await inbox.request(subject, encodeMessage({ pattern: subject, upload: message.length }), timeoutMs)) as { upload?: unknown; err?: unknown };
+  if (typeof opened?.upload !== 'string') throw new Error(typeof opened?.err === 'string' ? opened.err : 'the service takes no request this large');
+  const parts = replyParts(message, maxPayload);
+  for (let i = 0; i < parts.length - 1; i++) {
+    const ack = decodeMessage(await inbox.request(opened.upload, parts[i].data, timeoutMs, parts[i].headers)) as { more?: unknown; err?: unknown };
+    if (ack?.more !== true) throw new Error(typeof ack?.err === 'string' ? ack.err : 'the upload was refused');
+  }
+  const last = parts[parts.length - 1];
+  return inbox.request(opened.upload, last.data, timeoutMs, last.headers);
 }
 
 const inboxes = new WeakMap<NatsConnection, ReplyInbox>();
@@ -140,7 +161,10 @@ export class BusClient {
     if (!nc || nc.isClosed()) throw new BusUnavailableError(c.subject, 'not connected to NATS');
     let packet: { err?: unknown; response?: unknown };
     try {
-      const data = await inboxOf(nc, this.inboxPrefix).request(c.subject, encodeMessage({ pattern: c.subject, data: body, id: randomUUID() }), timeoutMs);
+      const message = encodeMessage({ pattern: c.subject, data: body, id: randomUUID() });
+      const inbox = inboxOf(nc, this.inboxPrefix);
+      const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+      const data = message.length <= maxPayload ? await inbox.request(c.subject, message, timeoutMs) : await requestInParts(inbox, c.subject, message, maxPayload, timeoutMs);
       packet = decodeMessage(data) as typeof packet;
     } catch (err) {
       throw new BusUnavailableError(c.subject, describe(err), (err as { code?: string }).code === '503');

@@ -17,8 +17,12 @@ const unanswered = batchable(contract('am.policy.unobserved.unanswered', z.stric
 /** Answered on its plain subject only, by a peer from before batching (raw NATS). */
 const legacy = batchable(contract('am.policy.unobserved.legacy-echo', z.strictObject({ n: z.number().int() }), z.strictObject({ n: z.number() })));
 const blob = batchable(contract('am.policy.test.blob', z.strictObject({ s: z.string().max(300_000) }), z.strictObject({ length: z.number() })));
+/** Its request is over NATS's 1 MB payload limit. */
+const large = contract('am.policy.test.large', z.strictObject({ s: z.string() }), z.strictObject({ length: z.number(), same: z.boolean() }));
 /** Its reply is over NATS's 1 MB payload limit. */
 const huge = contract('am.policy.test.huge', z.strictObject({}), z.strictObject({ s: z.string() }));
+
+const LARGE = Array.from({ length: 3_300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
 
 describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real nats-server", () => {
   let infra: TestInfra;
@@ -59,6 +63,7 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       }),
       handler(blob, ({ s }) => ({ length: s.length })),
       handler(huge, () => ({ s: 'x'.repeat(3_300_000) })),
+      handler(large, ({ s }) => ({ length: s.length, same: s === LARGE })),
       handler(slow, async () => {
         markStarted();
         await released;
@@ -227,6 +232,15 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       }
       expect(handled).toEqual([]);
     });
+  });
+
+  it('takes a request over NATS\'s payload limit in parts, sent one at a time to the instance that opened the upload', async () => {
+    await expect(bus.request(large, { s: LARGE })).resolves.toEqual({ length: LARGE.length, same: true });
+    // Twice at once: each its own upload.
+    await expect(Promise.all([bus.request(large, { s: LARGE }), bus.request(large, { s: LARGE })])).resolves.toEqual([
+      { length: LARGE.length, same: true },
+      { length: LARGE.length, same: true },
+    ]);
   });
 
   it('sends a reply over NATS\'s payload limit (1 MiB) in parts that the client joins whole', async () => {

@@ -2,6 +2,7 @@ import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE, replyParts } fro
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DropWarnings } from './drop-warnings';
+import { RequestParts } from './request-parts';
 
 export interface BusServer {
   /** Stops taking requests, answers those already taken, then closes the connection. */
@@ -53,13 +54,25 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
     onDropped(subject);
     warnings.dropped(subject, reply);
   };
+  const uploads = new RequestParts<BusEndpoint>(queue);
+  const ctx: AnswerContext = { log, dropped, uploads, maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD };
   const subscriptions = endpoints.map((e) =>
     nc.subscribe(e.subject, {
       queue,
       callback: (err, msg) => {
         if (err) return log.error({ err, subject: e.subject }, 'bus subscription failed');
         inFlight++;
-        void answer(e, msg, log, dropped, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD).finally(finished);
+        void answer(e, msg, ctx).finally(finished);
+      },
+    }),
+  );
+  // This instance's own subject for the parts of large requests it agreed to take (no queue: they are for it).
+  subscriptions.push(
+    nc.subscribe(`${uploads.prefix}.*`, {
+      callback: (err, msg) => {
+        if (err) return log.error({ err, subject: uploads.prefix }, 'bus subscription failed');
+        inFlight++;
+        void answerPart(msg, ctx).finally(finished);
       },
     }),
   );
@@ -84,33 +97,68 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
   };
 }
 
-async function answer(e: BusEndpoint, msg: Msg, log: Logger, dropped: (subject: string, reply: string) => void, maxPayload: number): Promise<void> {
+interface AnswerContext {
+  log: Logger;
+  dropped: (subject: string, reply: string) => void;
+  uploads: RequestParts<BusEndpoint>;
+  maxPayload: () => number;
+}
+
+/** Whether `msg` may be answered: it waits for an answer, on an inbox (else dropped and counted). */
+function answerable(subject: string, msg: Msg, ctx: AnswerContext): boolean {
   // Nobody waits for an answer (a request always names its reply inbox): nothing to do.
-  if (!msg.reply) return;
-  const { subject } = e;
-  if (!isReplyInbox(msg.reply)) {
-    dropped(subject, msg.reply);
-    return;
-  }
-  let packet: { data?: unknown; id?: unknown } | null;
+  if (!msg.reply) return false;
+  if (isReplyInbox(msg.reply)) return true;
+  ctx.dropped(subject, msg.reply);
+  return false;
+}
+
+async function answer(e: BusEndpoint, msg: Msg, ctx: AnswerContext): Promise<void> {
+  if (!answerable(e.subject, msg, ctx)) return;
+  let packet: { data?: unknown; id?: unknown; upload?: unknown } | null;
   try {
     packet = decodeMessage(msg.data) as typeof packet;
   } catch {
     packet = null;
   }
+  // A request too large for one message: open an upload on this instance (request-parts.ts).
+  if (packet !== null && typeof packet === 'object' && 'upload' in packet) return respond(e.subject, msg, ctx.uploads.begin(e, packet.upload), ctx);
+  return answerPacket(e, msg, packet, ctx);
+}
+
+/** One part of a large request; the last one is answered with the request's reply. */
+async function answerPart(msg: Msg, ctx: AnswerContext): Promise<void> {
+  if (!answerable(ctx.uploads.prefix, msg, ctx)) return;
+  const step = ctx.uploads.add(msg);
+  if ('more' in step) return respond(ctx.uploads.prefix, msg, { more: true }, ctx);
+  if ('err' in step) return respond(ctx.uploads.prefix, msg, step, ctx);
+  let packet: { data?: unknown; id?: unknown } | null;
+  try {
+    packet = decodeMessage(step.done) as typeof packet;
+  } catch {
+    packet = null;
+  }
+  return answerPacket(step.endpoint, msg, packet, ctx);
+}
+
+async function answerPacket(e: BusEndpoint, msg: Msg, packet: { data?: unknown; id?: unknown } | null, ctx: AnswerContext): Promise<void> {
   const reply =
     packet === null || typeof packet !== 'object'
       ? { err: 'malformed request', isDisposed: true }
-      : { response: await envelope(e, packet.data, log), isDisposed: true, id: packet.id };
+      : { response: await envelope(e, packet.data, ctx.log), isDisposed: true, id: packet.id };
+  respond(e.subject, msg, reply, ctx, packet?.id);
+}
+
+function respond(subject: string, msg: Msg, reply: unknown, ctx: AnswerContext, id?: unknown): void {
   try {
     // Larger than one message: in parts (reply-parts.ts), published in order to the one inbox.
-    for (const part of replyParts(encodeMessage(reply), maxPayload)) msg.respond(part.data, part.headers ? { headers: part.headers } : undefined);
+    for (const part of replyParts(encodeMessage(reply), ctx.maxPayload())) msg.respond(part.data, part.headers ? { headers: part.headers } : undefined);
   } catch (err) {
-    log.warn({ err: (err as Error).message, subject }, 'reply not sent');
+    ctx.log.warn({ err: (err as Error).message, subject }, 'reply not sent');
     // A reply NATS refused (over its payload limit, say) would leave the caller waiting out its
     // timeout: say "internal" at once instead, if NATS takes that.
     try {
-      msg.respond(encodeMessage({ response: INTERNAL_ERROR_ENVELOPE, isDisposed: true, id: packet?.id }));
+      msg.respond(encodeMessage({ response: INTERNAL_ERROR_ENVELOPE, isDisposed: true, id }));
     } catch {
       // The connection itself is gone; the caller's timeout tells it so.
     }

@@ -32,7 +32,7 @@ export class FallbackFilter implements ExceptionFilter {
       return void reply.status(404).send(gatewayError(5, 'Not Found'));
     }
     if (status === 413) {
-      const detail = `the request body is larger than ${this.bodyLimit} bytes`;
+      const detail = `the request body is larger than ${req.routeOptions?.bodyLimit ?? this.bodyLimit} bytes`;
       if (isV1(path)) return void sendProblem(reply, { type: problemType('payload-too-large'), title: 'Payload too large', status: 413, detail });
       return void reply.status(413).send(gatewayError(8, detail));
     }

@@ -49,6 +49,8 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
    * annotations below a node): each URL with `{name}` path parameters. Default: `url`, `*` as `{path}`.
    */
   documentedAt?: readonly { url: string; summary?: string }[];
+  /** Bytes; a route that takes more than the gateway's default request body says so. */
+  bodyLimit?: number;
   handle(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<RouteResult>;
 }
 
@@ -95,6 +97,7 @@ export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: Edge
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     handler: async (req, reply) => {
       try {
         const credential = bearer(req);

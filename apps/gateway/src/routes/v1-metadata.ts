@@ -28,6 +28,8 @@ import { bootAllowed } from '../http/bootstrap-token';
 export const treePath = (wildcard: string) => `am://${wildcard.replace(/\/+$/, '')}`;
 
 const Revision = z.number().int();
+/** Bytes of a universe file sent to POST /v1/universe. */
+export const UNIVERSE_BODY_LIMIT = 64 * 1024 * 1024;
 /** A node named in a query: `am://user/hpe` or, as in /v1/nodes/ URLs, `user/hpe`. */
 const NodeQuery = z
   .string()
@@ -236,6 +238,8 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/universe',
       summary: 'Boot a universe into the empty store (Authorization: Bearer <bootstrap token>), replace the tree (force), or import into it (both need Admin on am://; an import\'s changes also the normal permissions)',
       tag: 'universe',
+      // Universe files are the one large upload; they reach policy in parts (libs/bus reply-parts.ts).
+      bodyLimit: UNIVERSE_BODY_LIMIT,
       query: z.strictObject({ name: z.string().max(64).optional(), force: Bool.optional() }),
       response: z.object({
         mode: z.enum(['boot', 'import']),
