@@ -60,4 +60,31 @@ describe('answers larger than one NATS message', () => {
     // The notes came along in the same file.
     expect((await api(stack.gatewayUrl, 'GET', '/v1/nodes/data/big', { as: OPERATOR })).json.annotations.filter((a: { tag: string }) => a.tag === 'note')).toHaveLength(11);
   }, 120_000);
+
+  it('pages 20k children with writes in between: every child of the first page\'s revision once, none twice, none missing', async () => {
+    const everything = (await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR })).json.children as string[];
+    expect(everything).toHaveLength(20_000);
+    const pages: string[][] = [];
+    let next: string | undefined;
+    let first = true;
+    while (first || next) {
+      const r = await api(stack.gatewayUrl, 'GET', `/v1/nodes/user/bulk?limit=2500${next ? `&cursor=${next}` : ''}`, { as: OPERATOR });
+      expect(r.status).toBe(200);
+      pages.push(r.json.children);
+      next = r.json.next;
+      if (first) {
+        // Meanwhile: a child that sorts before every page to come, and one removed from a page to come.
+        expect((await api(stack.gatewayUrl, 'PUT', '/v1/nodes/user/bulk/a-new', { as: OPERATOR, body: { kind: 'leaf' } })).status).toBe(201);
+        expect((await api(stack.gatewayUrl, 'DELETE', '/v1/nodes/user/bulk/p9999', { as: OPERATOR })).status).toBe(200);
+      }
+      first = false;
+    }
+    expect(pages).toHaveLength(8);
+    expect(pages.flat()).toEqual(everything);
+    const now = (await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR })).json.children as string[];
+    expect(now).toContain('am://user/bulk/a-new');
+    expect(now).not.toContain('am://user/bulk/p9999');
+    const bad = await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk?cursor=x', { as: OPERATOR });
+    expect([bad.status, bad.json.detail]).toEqual([400, expect.stringContaining('is not a cursor this API gave out')]);
+  }, 120_000);
 });

@@ -36,19 +36,23 @@ const NodeQuery = z
   .max(4096)
   .transform((v) => (v.startsWith('am://') ? v : treePath(v)))
   .describe('a tree path, with or without the am:// scheme (am://user/hpe or user/hpe)');
-/** A page cursor: opaque to clients (base64url of the last region's path and operation). */
-const encodeCursor = (at: { path: string; operation: string }) => Buffer.from(JSON.stringify(at)).toString('base64url');
-const RegionCursor = z
-  .string()
-  .max(8192)
-  .transform((v, ctx) => {
-    try {
-      return z.strictObject({ path: z.string().min(1).max(4096), operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) }).parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out (use "next" of the previous page)' });
-      return z.NEVER;
-    }
-  });
+/** A page cursor: opaque to clients (base64url of where the next page starts). */
+const encodeCursor = (at: object) => Buffer.from(JSON.stringify(at)).toString('base64url');
+const cursorOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .max(8192)
+    .transform((v, ctx): z.output<T> => {
+      try {
+        return schema.parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out (use "next" of the previous page)' });
+        return z.NEVER;
+      }
+    });
+const RegionCursor = cursorOf(z.strictObject({ path: z.string().min(1).max(4096), operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) }));
+const ChildrenCursor = cursorOf(z.strictObject({ revision: z.number().int().nonnegative(), after: z.string().min(1).max(4096) }));
+const Limit = (max: number) => z.string().regex(/^\d{1,6}$/, 'must be a number').transform((v) => Math.max(1, Math.min(max, Number(v))));
 const OpName = z.string().min(1).max(16);
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** `asOf` in a query: a revision number or an ISO 8601 instant. */
@@ -84,13 +88,16 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Details of a node (roles, ACEs, annotations, children), redacted for the caller',
       tag: 'nodes',
-      query: z.strictObject({ asOf: AsOfQuery.optional() }),
-      response: NodeView,
+      query: z.strictObject({ asOf: AsOfQuery.optional(), limit: Limit(10_000).optional(), cursor: ChildrenCursor.optional() }),
+      response: NodeView.extend({ next: z.string().optional() }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, wildcard, credential, atLeast }) {
-        const r = await bus.request(detailsContract, { credential: credential!, atLeast, path: treePath(wildcard), includeChildren: true, asOf: query.asOf });
-        return { body: { ...r.details, children: r.children, revision: r.revision }, revision: r.revision };
+        // Children in pages when asked (limit, then cursor = the previous page's next), all read at the first page's revision.
+        const page = query.limit !== undefined || query.cursor ? { limit: query.limit ?? 1000, ...(query.cursor ?? {}) } : undefined;
+        const r = await bus.request(detailsContract, { credential: credential!, atLeast, path: treePath(wildcard), includeChildren: true, asOf: query.asOf, page });
+        const next = r.more ? encodeCursor(r.more) : undefined;
+        return { body: { ...r.details, children: r.children, revision: r.revision, ...(next ? { next } : {}) }, revision: r.revision };
       },
     }),
     route({

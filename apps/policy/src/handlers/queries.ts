@@ -7,21 +7,39 @@ import type { MetadataService, View } from '../metadata/metadata-service';
 import { judgePastSight, PresentSight } from '../metadata/past-sight';
 import { PastView } from '../metadata/time-travel';
 
+/** Details of a node now, or (asOf) as the caller could see it then and may see it now. */
+async function nodeDetails(svc: MetadataService, caller: string, path: string, includeChildren: boolean, asOf: PointInTime | undefined, atLeast: number | undefined) {
+  if (!asOf) {
+    const view = await svc.view(atLeast);
+    return { revision: view.revision, ...unwrap(view.engine.details(caller, path, { includeChildren }, svc.clock())) };
+  }
+  // The past state as the caller could see it then, cut to what it may see now.
+  const past = await PastView.open(svc, caller, asOf, atLeast);
+  const { details, children } = unwrap(past.past.engine.details(caller, path, { includeChildren }, past.instant));
+  const now = await past.seenNow([details.path, ...children]);
+  if (!now(details.path)) throw new NotFoundError(`object not found for ${details.path}`);
+  return { revision: past.past.revision, details: past.details(details), children: children.filter(now) };
+}
+
+/** One page of the (sorted) children: those after `after`, at most `limit`, and where the next starts. */
+function pageOfChildren<T extends { revision: number; children: string[] }>(whole: T, page: { limit: number; after?: string }): T & { more?: { revision: number; after: string } } {
+  const rest = page.after === undefined ? whole.children : whole.children.filter((c) => c > page.after!);
+  const children = rest.slice(0, page.limit);
+  const more = rest.length > page.limit ? { revision: whole.revision, after: children[children.length - 1] } : undefined;
+  return { ...whole, children, ...(more ? { more } : {}) };
+}
+
 /** Details, children, check/explain, who-can/what-can and history, all redacted for the caller. */
 export function queryHandlers(svc: MetadataService): BusHandler[] {
   return [
-    handler(detailsContract, async ({ credential, atLeast, path, includeChildren, asOf }) => {
+    handler(detailsContract, async ({ credential, atLeast, path, includeChildren, asOf, page }) => {
       const caller = await svc.caller(credential);
-      if (!asOf) {
-        const view = await svc.view(atLeast);
-        return { revision: view.revision, ...unwrap(view.engine.details(caller, path, { includeChildren }, svc.clock())) };
-      }
-      // The past state as the caller could see it then, cut to what it may see now.
-      const past = await PastView.open(svc, caller, asOf as PointInTime, atLeast);
-      const { details, children } = unwrap(past.past.engine.details(caller, path, { includeChildren }, past.instant));
-      const now = await past.seenNow([details.path, ...children]);
-      if (!now(details.path)) throw new NotFoundError(`object not found for ${details.path}`);
-      return { revision: past.past.revision, details: past.details(details), children: children.filter(now) };
+      if (!page) return nodeDetails(svc, caller, path, includeChildren, asOf as PointInTime | undefined, atLeast);
+      // Later pages are read at the first page's revision: the tree as it was then, if it has changed since.
+      const view = await svc.view(atLeast);
+      const at = page.revision === undefined || page.revision === view.revision ? undefined : { revision: page.revision };
+      const whole = await nodeDetails(svc, caller, path, true, at ?? (asOf as PointInTime | undefined), atLeast);
+      return pageOfChildren(whole, page);
     }),
     handler(listChildrenContract, async ({ credential, atLeast, path }) => {
       const caller = await svc.caller(credential);

@@ -117,10 +117,22 @@ export const deleteAnnotationContract = contract(
 
 // ---- queries ------------------------------------------------------------------------------------
 
+/**
+ * A page of children: at most `limit`, those after `after`, read at `revision` (the first page's:
+ * later pages see the tree as the first did, so no child is listed twice or skipped).
+ */
+const ChildrenPage = z.strictObject({ limit: z.number().int().min(1).max(10_000), after: Path.optional(), revision: Revision.optional() });
+
 export const detailsContract = contract(
   'am.policy.node.details',
-  z.strictObject({ ...Caller, path: Path, includeChildren: z.boolean().default(false), asOf: AsOf.optional() }),
-  z.strictObject({ revision: Revision, details: NodeDetailsView, children: z.array(z.string()) }),
+  z.strictObject({ ...Caller, path: Path, includeChildren: z.boolean().default(false), asOf: AsOf.optional(), page: ChildrenPage.optional() }),
+  z.strictObject({
+    revision: Revision,
+    details: NodeDetailsView,
+    children: z.array(z.string()),
+    /** With `page`: where the next page starts, when there is one. */
+    more: z.strictObject({ revision: Revision, after: z.string() }).optional(),
+  }),
 );
 
 export const listChildrenContract = contract(
