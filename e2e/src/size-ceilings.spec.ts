@@ -1,3 +1,4 @@
+import { waitFor } from '@am/testing';
 import { api } from './pki-peers';
 import { startStack, type TestStack } from './stack';
 
@@ -55,6 +56,8 @@ describe('answers larger than one NATS message', () => {
     expect(text.length).toBeGreaterThan(2.5 * 1024 * 1024);
     const r = await api(stack.gatewayUrl, 'POST', '/v1/universe?force=true', { as: OPERATOR, raw: text });
     expect([r.status, r.json?.mode]).toEqual([200, 'import']);
+    // Loading a 20k-node snapshot can outlast the reply's bounded wait on a busy machine.
+    await waitFor('policy to load the new tree', async () => (await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR })).status === 200, 30_000);
     const listed = await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR });
     expect(listed.json.children).toHaveLength(20_000);
     // The notes came along in the same file.

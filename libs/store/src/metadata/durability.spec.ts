@@ -63,6 +63,26 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
     }
   }, 60_000);
 
+  it('a tree flip seen while etcd cannot be read is retried after a pause, not in a loop that holds the CPU, and not after stop', async () => {
+    const client = infra.etcdClient();
+    const store = new MetaStore(client, '/flip-outage/');
+    let failures = 0;
+    const p = new MetaProjection(client, store, { onError: () => failures++ });
+    await store.boot(small(), 'test');
+    await p.start();
+    client.close(); // every read now fails at once, as with etcd gone
+    // What the watch delivers when an import flips the tree (it arrived just before the outage).
+    (p as unknown as { applyBatch(c: unknown[], r: number): void }).applyBatch([{ type: 'put', key: store.layout.current, value: 'g2', modRevision: p.revision + 5 }], p.revision + 5);
+    await new Promise((r) => setTimeout(r, 600));
+    // 100, 200, 400 ms apart: a handful of attempts (without the pause: tens of thousands).
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(failures).toBeLessThanOrEqual(5);
+    await p.stop();
+    const atStop = failures;
+    await new Promise((r) => setTimeout(r, 900));
+    expect(failures).toBeLessThanOrEqual(atStop + 1);
+  });
+
   it('replaying the events alone rebuilds exactly the stored state, and any past revision', async () => {
     const store = new MetaStore(etcd, '/replay/');
     const p = new MetaProjection(etcd, store);

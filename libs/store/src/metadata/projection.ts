@@ -34,6 +34,9 @@ export class MetaProjection {
   private reloading?: Promise<void>;
   /** Watch batches that arrived while a reload was in flight, applied on top of its snapshot. */
   private held: { changes: KeyChange[]; headerRevision: number }[] = [];
+  /** The pause before the next snapshot after one failed (0 while etcd answers). */
+  private retryDelayMs = 0;
+  private stopped = false;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -78,6 +81,7 @@ export class MetaProjection {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.watcher?.cancel();
     for (const w of this.waiters.splice(0)) w.resolve();
   }
@@ -105,13 +109,23 @@ export class MetaProjection {
   }
 
   private async reloadOnce(): Promise<void> {
-    this.reloading ??= this.reload()
-      .catch((err: Error) => this.options.onError?.(err))
-      .finally(() => {
-        this.reloading = undefined;
-        // What the snapshot already holds is skipped by revision; the rest applies in order.
-        for (const b of this.held.splice(0)) this.applyBatch(b.changes, b.headerRevision);
-      });
+    this.reloading ??= (async () => {
+      try {
+        await this.reload();
+        this.retryDelayMs = 0;
+      } catch (err) {
+        this.options.onError?.(err as Error);
+        // etcd is unreachable: a held tree flip would ask again at once, so pause first (doubling
+        // to 5 s) rather than spin; changes arriving meanwhile are held as during any reload.
+        this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 100), 5000);
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs).unref());
+      }
+    })().finally(() => {
+      this.reloading = undefined;
+      if (this.stopped) return;
+      // What the snapshot already holds is skipped by revision; the rest applies in order.
+      for (const b of this.held.splice(0)) this.applyBatch(b.changes, b.headerRevision);
+    });
     return this.reloading;
   }
 
