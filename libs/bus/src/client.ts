@@ -4,10 +4,7 @@ import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import type { Contract, ReplyOf, RequestOf } from './contracts/core';
 import { describeIssues, envelopeSchema, unwrapEnvelope, type Envelope } from './envelope';
-import { ReplyAssembler, replyParts } from './reply-parts';
-
-/** NATS's default max_payload, when the connection has not said. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+import { DEFAULT_MAX_PAYLOAD, PartsAssembler, messageParts } from './message-parts';
 
 /** A request could not be answered: nobody listens, it timed out, or NATS is down. */
 export class BusUnavailableError extends UnavailableError {
@@ -34,8 +31,8 @@ interface Waiter {
   resolve(data: Uint8Array): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
-  /** Set once the first part of a reply in parts (reply-parts.ts) has arrived. */
-  parts?: ReplyAssembler;
+  /** Set once the first part of a reply in parts (message-parts.ts) has arrived. */
+  parts?: PartsAssembler;
 }
 
 /**
@@ -65,7 +62,7 @@ class ReplyInbox {
     if (msg.headers?.code === 503) return this.settle(msg.subject, waiter, () => waiter.reject(Object.assign(new Error('no responders'), { code: '503' })));
     let whole: Uint8Array | undefined;
     try {
-      whole = (waiter.parts ??= new ReplyAssembler()).add(msg);
+      whole = (waiter.parts ??= new PartsAssembler()).add(msg);
     } catch (err) {
       return this.settle(msg.subject, waiter, () => waiter.reject(err as Error));
     }
@@ -107,7 +104,7 @@ class ReplyInbox {
 async function requestInParts(inbox: ReplyInbox, subject: string, message: Buffer, maxPayload: number, timeoutMs: number): Promise<Uint8Array> {
   const opened = decodeMessage(await inbox.request(subject, encodeMessage({ pattern: subject, upload: message.length }), timeoutMs)) as { upload?: unknown; err?: unknown };
   if (typeof opened?.upload !== 'string') throw new Error(typeof opened?.err === 'string' ? opened.err : 'the service takes no request this large');
-  const parts = replyParts(message, maxPayload);
+  const parts = messageParts(message, maxPayload);
   for (let i = 0; i < parts.length - 1; i++) {
     const ack = decodeMessage(await inbox.request(opened.upload, parts[i].data, timeoutMs, parts[i].headers)) as { more?: unknown; err?: unknown };
     if (ack?.more !== true) throw new Error(typeof ack?.err === 'string' ? ack.err : 'the upload was refused');

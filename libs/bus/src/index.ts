@@ -3,4 +3,4 @@ export * from './client';
 export * from './envelope';
 export * from './batch';
 export * from './transport';
-export * from './reply-parts';
+export * from './message-parts';

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, INTERNAL_ERROR_ENVELOPE, replyParts } from '@am/bus';
+import { decodeMessage, DEFAULT_MAX_PAYLOAD, encodeMessage, INTERNAL_ERROR_ENVELOPE, messageParts } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DropWarnings } from './drop-warnings';
@@ -19,9 +19,6 @@ const REPLY_INBOX = /^_INBOX(\.[A-Za-z0-9_-]+)+$/;
 export function isReplyInbox(reply: string): boolean {
   return REPLY_INBOX.test(reply);
 }
-
-/** NATS's default max_payload, when the connection has not said. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Told of every request dropped because of its reply subject (a metric). */
 export type OnDropped = (subject: string) => void;
@@ -151,8 +148,8 @@ async function answerPacket(e: BusEndpoint, msg: Msg, packet: { data?: unknown; 
 
 function respond(subject: string, msg: Msg, reply: unknown, ctx: AnswerContext, id?: unknown): void {
   try {
-    // Larger than one message: in parts (reply-parts.ts), published in order to the one inbox.
-    for (const part of replyParts(encodeMessage(reply), ctx.maxPayload())) msg.respond(part.data, part.headers ? { headers: part.headers } : undefined);
+    // Larger than one message: in parts (message-parts.ts), published in order to the one inbox.
+    for (const part of messageParts(encodeMessage(reply), ctx.maxPayload())) msg.respond(part.data, part.headers ? { headers: part.headers } : undefined);
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message, subject }, 'reply not sent');
     // A reply NATS refused (over its payload limit, say) would leave the caller waiting out its

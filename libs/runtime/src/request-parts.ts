@@ -1,9 +1,7 @@
-import { ReplyAssembler } from '@am/bus';
+import { MAX_MESSAGE_BYTES, PartsAssembler } from '@am/bus';
 import { randomBytes } from 'node:crypto';
 import type { Msg } from 'nats';
 
-/** The largest request a service takes in parts. */
-export const MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 /** Requests in parts open at once per service instance; more are refused until one ends. */
 const MAX_OPEN = 4;
 /** An upload that hears nothing for this long is dropped. */
@@ -11,12 +9,12 @@ const IDLE_MS = 30_000;
 
 interface Upload<E> {
   endpoint: E;
-  parts: ReplyAssembler;
+  parts: PartsAssembler;
   timer: NodeJS.Timeout;
 }
 
 /**
- * Requests larger than one NATS message (BusClient sends them so, reply-parts.ts): the client asks
+ * Requests larger than one NATS message (BusClient sends them so, message-parts.ts): the client asks
  * the request subject, as any request, to open an upload and names its size; the instance that
  * took it answers with a subject of its own (`am.<service>.upload.<instance>.<id>`, inside what
  * the callers may already publish), and the client sends the parts there one at a time, each
@@ -34,12 +32,12 @@ export class RequestParts<E> {
   /** The subject to send parts to, or why not. */
   begin(endpoint: E, size: unknown): { upload: string } | { err: string } {
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) return { err: 'malformed upload' };
-    if (size > MAX_REQUEST_BYTES) return { err: `the request is larger than ${MAX_REQUEST_BYTES / (1024 * 1024)} MiB` };
+    if (size > MAX_MESSAGE_BYTES) return { err: `the request is larger than ${MAX_MESSAGE_BYTES / (1024 * 1024)} MiB` };
     if (this.open.size >= MAX_OPEN) return { err: 'too many large requests at once; try again' };
     const id = randomBytes(12).toString('hex');
     const timer = setTimeout(() => this.open.delete(id), IDLE_MS);
     timer.unref();
-    this.open.set(id, { endpoint, parts: new ReplyAssembler(), timer });
+    this.open.set(id, { endpoint, parts: new PartsAssembler(), timer });
     return { upload: `${this.prefix}.${id}` };
   }
 

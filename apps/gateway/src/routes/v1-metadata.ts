@@ -245,7 +245,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/universe',
       summary: 'Boot a universe into the empty store (Authorization: Bearer <bootstrap token>), replace the tree (force), or import into it (both need Admin on am://; an import\'s changes also the normal permissions)',
       tag: 'universe',
-      // Universe files are the one large upload; they reach policy in parts (libs/bus reply-parts.ts).
+      // Universe files are the one large upload; they reach policy in parts (libs/bus message-parts.ts).
       bodyLimit: UNIVERSE_BODY_LIMIT,
       query: z.strictObject({ name: z.string().max(64).optional(), force: Bool.optional() }),
       response: z.object({
