@@ -112,12 +112,7 @@ function answerable(subject: string, msg: Msg, ctx: AnswerContext): boolean {
 
 async function answer(e: BusEndpoint, msg: Msg, ctx: AnswerContext): Promise<void> {
   if (!answerable(e.subject, msg, ctx)) return;
-  let packet: { data?: unknown; id?: unknown; upload?: unknown } | null;
-  try {
-    packet = decodeMessage(msg.data) as typeof packet;
-  } catch {
-    packet = null;
-  }
+  const packet = decodePacket(msg.data);
   // A request too large for one message: open an upload on this instance (request-parts.ts).
   if (packet !== null && typeof packet === 'object' && 'upload' in packet) return respond(e.subject, msg, ctx.uploads.begin(e, packet.upload), ctx);
   return answerPacket(e, msg, packet, ctx);
@@ -129,16 +124,21 @@ async function answerPart(msg: Msg, ctx: AnswerContext): Promise<void> {
   const step = ctx.uploads.add(msg);
   if ('more' in step) return respond(ctx.uploads.prefix, msg, { more: true }, ctx);
   if ('err' in step) return respond(ctx.uploads.prefix, msg, step, ctx);
-  let packet: { data?: unknown; id?: unknown } | null;
-  try {
-    packet = decodeMessage(step.done) as typeof packet;
-  } catch {
-    packet = null;
-  }
-  return answerPacket(step.endpoint, msg, packet, ctx);
+  return answerPacket(step.endpoint, msg, decodePacket(step.done), ctx);
 }
 
-async function answerPacket(e: BusEndpoint, msg: Msg, packet: { data?: unknown; id?: unknown } | null, ctx: AnswerContext): Promise<void> {
+type Packet = { data?: unknown; id?: unknown; upload?: unknown } | null;
+
+/** A request's `{pattern, data, id}` (or an upload's `{pattern, upload}`); null when it is not JSON. */
+function decodePacket(data: Uint8Array): Packet {
+  try {
+    return decodeMessage(data) as Packet;
+  } catch {
+    return null;
+  }
+}
+
+async function answerPacket(e: BusEndpoint, msg: Msg, packet: Packet, ctx: AnswerContext): Promise<void> {
   const reply =
     packet === null || typeof packet !== 'object'
       ? { err: 'malformed request', isDisposed: true }
