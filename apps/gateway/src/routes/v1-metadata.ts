@@ -52,7 +52,12 @@ const cursorOf = <T extends z.ZodType>(schema: T) =>
     });
 const RegionCursor = cursorOf(z.strictObject({ path: z.string().min(1).max(4096), operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) }));
 const ChildrenCursor = cursorOf(z.strictObject({ revision: z.number().int().nonnegative(), after: z.string().min(1).max(4096) }));
-const Limit = (max: number) => z.string().regex(/^\d{1,6}$/, 'must be a number').transform((v) => Math.max(1, Math.min(max, Number(v))));
+/** A page size in a query: as many digits as `max` has, taken between 1 and `max`. */
+const Limit = (max: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^\\d{1,${String(max).length}}$`))
+    .transform((v) => Math.max(1, Math.min(max, Number(v))));
 const OpName = z.string().min(1).max(16);
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** `asOf` in a query: a revision number or an ISO 8601 instant. */
@@ -208,13 +213,12 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/analysis/default-open',
       summary: 'Subtrees where ADMIN, WRITE or APPLYROLE is open to every principal because no ACE applies (what the caller can see), paged',
       tag: 'decisions',
-      query: z.strictObject({ under: NodeQuery.optional(), cursor: RegionCursor.optional(), limit: z.string().regex(/^\d{1,4}$/).optional() }),
+      query: z.strictObject({ under: NodeQuery.optional(), cursor: RegionCursor.optional(), limit: Limit(1000).optional() }),
       response: z.object({ regions: z.array(OpenRegionView), next: z.string().optional(), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        const limit = query.limit === undefined ? undefined : Math.max(1, Math.min(1000, Number(query.limit)));
-        const r = await bus.request(defaultOpenContract, { credential: credential!, atLeast, under: query.under ?? 'am://', after: query.cursor, ...(limit ? { limit } : {}) });
+        const r = await bus.request(defaultOpenContract, { credential: credential!, atLeast, under: query.under ?? 'am://', after: query.cursor, ...(query.limit ? { limit: query.limit } : {}) });
         const last = r.regions.at(-1);
         const next = r.more && last ? encodeCursor({ path: last.path, operation: last.operation }) : undefined;
         return { body: { regions: r.regions, ...(next ? { next } : {}), revision: r.revision }, revision: r.revision };
@@ -225,7 +229,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/history',
       summary: 'Events on a path (and its subtree), in commit order',
       tag: 'history',
-      query: z.strictObject({ path: NodeQuery, since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: z.string().regex(/^\d{1,5}$/).optional() }),
+      query: z.strictObject({ path: NodeQuery, since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: Limit(10_000).optional() }),
       response: z.object({ events: z.array(MetaEventView), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
@@ -236,7 +240,7 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
           path: query.path,
           since: query.since === undefined ? undefined : Number(query.since),
           subtree: query.subtree ?? false,
-          ...(query.limit ? { limit: Math.max(1, Math.min(10_000, Number(query.limit))) } : {}),
+          ...(query.limit ? { limit: query.limit } : {}),
         }));
       },
     }),
