@@ -67,6 +67,12 @@ export function defaultOpenRegions(top: TreeNode, now: number, visible: (node: T
     });
     if (node.children) for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], tops });
   }
-  const order = new Map(DEFAULT_OPEN_OPERATIONS.map((op, k) => [operationName(op), k]));
-  return [...regions.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : order.get(a.operation)! - order.get(b.operation)!));
+  return [...regions.values()].sort(compareOpenRegions);
+}
+
+const OPERATION_ORDER = new Map(DEFAULT_OPEN_OPERATIONS.map((op, k) => [operationName(op) as DefaultOpenOperation, k]));
+
+/** The report's order: by path, then operation (ADMIN, WRITE, APPLYROLE); what a page cursor compares with. */
+export function compareOpenRegions(a: Pick<OpenRegion, 'path' | 'operation'>, b: Pick<OpenRegion, 'path' | 'operation'>): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : OPERATION_ORDER.get(a.operation)! - OPERATION_ORDER.get(b.operation)!;
 }

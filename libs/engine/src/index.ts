@@ -7,4 +7,4 @@ export { NATIVE_LOGIN_ROLE, type DatasetCredentialPlan, type IdentitySettings, t
 export { attempt, unwrap, type Result } from './result';
 export type { VisibleExport } from './visible-export';
 export type { CertificateRequest } from './rules-certificates';
-export { DEFAULT_OPEN_OPERATIONS, type DefaultOpenOperation, type OpenRegion } from './default-open';
+export { compareOpenRegions, DEFAULT_OPEN_OPERATIONS, type DefaultOpenOperation, type OpenRegion } from './default-open';

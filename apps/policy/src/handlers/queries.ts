@@ -1,8 +1,8 @@
 import { checkContract, defaultOpenContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
-import { unwrap } from '@am/engine';
+import { compareOpenRegions, unwrap } from '@am/engine';
 import { NotFoundError, Op, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
 import { eventMatches, replacesTree, type MetaEvent, type PointInTime } from '@am/store';
-import { pageAfter } from '../metadata/default-open';
+import { pageAfter } from '../metadata/paging';
 import type { MetadataService, View } from '../metadata/metadata-service';
 import { judgePastSight, PresentSight } from '../metadata/past-sight';
 import { PastView } from '../metadata/time-travel';
@@ -23,10 +23,8 @@ async function nodeDetails(svc: MetadataService, caller: string, path: string, i
 
 /** One page of the (sorted) children: those after `after`, at most `limit`, and where the next starts. */
 function pageOfChildren<T extends { revision: number; children: string[] }>(whole: T, page: { limit: number; after?: string }): T & { more?: { revision: number; after: string } } {
-  const rest = page.after === undefined ? whole.children : whole.children.filter((c) => c > page.after!);
-  const children = rest.slice(0, page.limit);
-  const more = rest.length > page.limit ? { revision: whole.revision, after: children[children.length - 1] } : undefined;
-  return { ...whole, children, ...(more ? { more } : {}) };
+  const { items: children, more } = pageAfter(whole.children, page.after, (c, after) => c > after, page.limit);
+  return { ...whole, children, ...(more ? { more: { revision: whole.revision, after: children[children.length - 1] } } : {}) };
 }
 
 /** Details, children, check/explain, who-can/what-can and history, all redacted for the caller. */
@@ -72,7 +70,8 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
     handler(defaultOpenContract, async ({ credential, atLeast, under, after, limit }) => {
       const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
-      return { revision: view.revision, ...pageAfter(unwrap(view.engine.defaultOpen(caller, under, svc.clock())), after, limit) };
+      const page = pageAfter(unwrap(view.engine.defaultOpen(caller, under, svc.clock())), after, (r, at) => compareOpenRegions(r, at) > 0, limit);
+      return { revision: view.revision, regions: page.items, more: page.more };
     }),
     handler(whatCanContract, async ({ credential, atLeast, principal, op, under }) => {
       const caller = await svc.caller(credential);

@@ -1,19 +1,9 @@
-import { DEFAULT_OPEN_OPERATIONS, unwrap, type AccessEngine, type OpenRegion } from '@am/engine';
-import { operationName, ROOT_PATH } from '@am/model';
+import { unwrap, type AccessEngine, type OpenRegion } from '@am/engine';
+import { ROOT_PATH } from '@am/model';
 import type { Logger } from 'pino';
 
 /** Regions named in a log line or a load reply; the count is always whole. */
 const FIRST_REGIONS = 20;
-const OPERATION_ORDER = new Map(DEFAULT_OPEN_OPERATIONS.map((op, k) => [operationName(op), k]));
-
-/** The page of `regions` (sorted by path, then operation) that starts after `after`. */
-export function pageAfter(regions: readonly OpenRegion[], after: Pick<OpenRegion, 'path' | 'operation'> | undefined, limit: number): { regions: OpenRegion[]; more: boolean } {
-  const isAfter = (r: OpenRegion) =>
-    !after || r.path > after.path || (r.path === after.path && OPERATION_ORDER.get(r.operation)! > (OPERATION_ORDER.get(after.operation) ?? -1));
-  let start = 0;
-  while (start < regions.length && !isAfter(regions[start])) start++;
-  return { regions: regions.slice(start, start + limit), more: start + limit < regions.length };
-}
 
 /**
  * After a boot or an import: the default-open report of the whole tree, logged for the operator
