@@ -56,6 +56,30 @@ export class Gateway {
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<GatewayResponse<T>> {
+    const { res, url, revision, settled } = await this.send(method, path, options);
+    const bytes = Buffer.from(await res.arrayBuffer().finally(settled));
+    const text = bytes.toString('utf8');
+    const body = parseJson(text);
+    if (!res.ok) throw new CliError(problemText(res, body, text, method, url.pathname));
+    if (WRITE_METHODS.has(method) && revision !== undefined) this.lastWrite = Math.max(this.lastWrite ?? 0, revision);
+    return { status: res.status, body: body as T, text, bytes, revision };
+  }
+
+  /** A successful answer's body as it arrives (a large export), for a read; a failure is thrown as by request. */
+  async stream(path: string, options: RequestOptions = {}): Promise<{ revision?: number; chunks: AsyncIterable<Uint8Array> }> {
+    const { res, url, revision, settled } = await this.send('GET', path, options);
+    // The timeout is for the answer to begin: a large body takes as long as it takes.
+    settled();
+    if (!res.ok) {
+      const text = await res.text();
+      throw new CliError(problemText(res, parseJson(text), text, 'GET', url.pathname));
+    }
+    // Node's fetch body is a web ReadableStream, which is async-iterable (the DOM typings omit it).
+    return { revision, chunks: (res.body ?? []) as unknown as AsyncIterable<Uint8Array> };
+  }
+
+  /** Sends the request; the timeout runs until `settled` is called. */
+  private async send(method: string, path: string, options: RequestOptions): Promise<{ res: Response; url: URL; revision?: number; settled: () => void }> {
     const url = new URL(this.opts.baseUrl.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v === undefined) continue;
@@ -71,9 +95,13 @@ export class Gateway {
 
     if (this.opts.verbose) this.describe(method, url, headers, options.secretBody && payload !== undefined ? `(a body holding a credential, ${payload.length} bytes)` : payload, options.secretQuery ?? []);
     let res: Response;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('the gateway did not answer in time', 'TimeoutError')), this.opts.timeoutMs ?? 130_000);
+    const settled = () => clearTimeout(timer);
     try {
-      res = await this.opts.fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 130_000) });
+      res = await this.opts.fetch(url, { method, headers, body: payload, signal: timeout.signal });
     } catch (err) {
+      settled();
       const e = err as Error & { cause?: { code?: string; message?: string } };
       // A refusal of our own making (a pinned certificate that does not match) says it all.
       if (e.cause instanceof CliError) throw e.cause;
@@ -82,20 +110,10 @@ export class Gateway {
       const hint = /CERT|SIGNATURE|ISSUER|ALTNAME/.test(why) ? ' (its certificate is not trusted here: add it as a remote with am remote add, or give its CA with --cacert)' : '';
       throw new CliError(`cannot reach the gateway at ${this.opts.baseUrl}: ${why}${hint}`);
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
-    const text = bytes.toString('utf8');
     const revisionHeader = res.headers.get('am-revision');
     const revision = revisionHeader && /^\d+$/.test(revisionHeader) ? Number(revisionHeader) : undefined;
     this.opts.verbose?.(`< ${res.status} ${res.statusText}${revision === undefined ? '' : ` (AM-Revision ${revision})`}`);
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok) throw new CliError(problemText(res, body, text, method, url.pathname));
-    if (WRITE_METHODS.has(method) && revision !== undefined) this.lastWrite = Math.max(this.lastWrite ?? 0, revision);
-    return { status: res.status, body: body as T, text, bytes, revision };
+    return { res, url, revision, settled };
   }
 
   private describe(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, secretQuery: string[]): void {
@@ -108,6 +126,14 @@ export class Gateway {
     log(`> ${method} ${shown.toString()}`);
     for (const [k, v] of Object.entries(headers)) log(`> ${k}: ${k === 'authorization' ? `Bearer ${mask(v.slice('Bearer '.length))}` : v}`);
     if (payload !== undefined) log(`> ${payload.length > 500 ? `${payload.slice(0, 500)}… (${payload.length} bytes)` : payload}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -15,6 +15,8 @@ export interface Io {
   readStdin?: () => Promise<string>;
   /** Binary output on standard output (`am crl --der`); absent when only text can be written. */
   outBytes?: (data: Uint8Array) => void;
+  /** Output on standard output as it arrives, at the pace stdout takes it (`am export`); absent: written as text. */
+  outStream?: (chunks: AsyncIterable<Uint8Array>) => Promise<void>;
   /** Asks the person at the terminal and returns the answer; absent when not interactive. */
   prompt?: (question: string) => Promise<string>;
 }
@@ -162,6 +164,24 @@ export class Context {
 
   print(line = ''): void {
     this.io.out(`${line}\n`);
+  }
+
+  /** A streamed answer on standard output, as it arrives, ending with a newline. */
+  async printStream(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    let last = 10;
+    async function* noting() {
+      for await (const chunk of chunks) {
+        if (chunk.length > 0) last = chunk[chunk.length - 1];
+        yield chunk;
+      }
+    }
+    if (this.io.outStream) await this.io.outStream(noting());
+    else {
+      const decoder = new TextDecoder();
+      for await (const chunk of noting()) this.io.out(decoder.decode(chunk, { stream: true }));
+      this.io.out(decoder.decode());
+    }
+    if (last !== 10) this.io.out('\n');
   }
 
   json(value: unknown, indent = 2): void {

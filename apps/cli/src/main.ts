@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { runCli } from './program';
 
 const readStdin = async (): Promise<string> => {
@@ -22,6 +24,8 @@ runCli(process.argv.slice(2), {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   outBytes: (b) => process.stdout.write(b),
+  // stdout stays open after: other output may follow.
+  outStream: (chunks) => pipeline(Readable.from(chunks), process.stdout, { end: false }),
   env: process.env,
   fetch,
   readStdin,

@@ -20,7 +20,7 @@ import {
 import { parseUniverseText, REDACTED_PRINCIPAL, REDACTED_ROLE } from '@am/model';
 import { TestInfra } from '@am/testing';
 import { connect, JSONCodec } from 'nats';
-import { ALICE, BOB, gatewayBus, GOD, OPERATOR, startPolicyIn, type Policy } from './support';
+import { ALICE, BOB, exportText, gatewayBus, GOD, OPERATOR, startPolicyIn, type Policy } from './support';
 
 const CHARLIE = 'am://user/hpe/bu1/charlie';
 
@@ -225,7 +225,7 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
   });
 
   it('export gives what the caller can see in the universe format; import into a live tree follows the permissions', async () => {
-    const text = (await bus.request(exportUniverseContract, { credential: GOD, path: 'am://user/small' })).text;
+    const text = (await exportText(bus, { credential: GOD, path: 'am://user/small' })).text;
     const exported = parseUniverseText(text).universe;
     expect(exported.nodes.map((n) => n.path)).toContain('am://user/small');
     const roots = ['user', 'workload', 'role'].map((name) => ({ path: `am://${name}` }));

@@ -1,3 +1,4 @@
+import { exportUniverseContract, readWhole, type BusClient, type RequestOf } from '@am/bus';
 import { connectBus, loadConfig, type BusConnection } from '@am/runtime';
 import { TestInfra } from '@am/testing';
 import { policySettings, startPolicy } from '../src/start';
@@ -19,4 +20,10 @@ export async function gatewayBus(infra: TestInfra): Promise<BusConnection> {
   const conn = await connectBus({ AM_NATS_URL: [infra.nats.url], AM_NATS_USER: env.AM_NATS_USER, AM_NATS_PASSWORD: env.AM_NATS_PASSWORD }, 'test-client');
   infra.track(conn);
   return conn;
+}
+
+/** An export read whole, as `{revision, text}`. */
+export async function exportText(bus: BusClient, request: RequestOf<typeof exportUniverseContract>): Promise<{ revision: number; text: string }> {
+  const { head, body } = await bus.stream(exportUniverseContract, request);
+  return { revision: head.revision, text: (await readWhole(body)).toString() };
 }

@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './batch';
 export * from './transport';
 export * from './message-parts';
+export * from './reply-stream';

@@ -8,8 +8,8 @@ import { headers, type Msg, type MsgHdrs } from 'nats';
  * parts to the replica that opened an upload for it (libs/runtime request-parts.ts). A message that
  * fits is sent as before, without headers.
  *
- * The whole message is still held by both ends; MAX_MESSAGE_BYTES bounds what a receiver joins.
- * Streaming with flow control, for answers of any size, is the next step (issue 18).
+ * The whole message is held by both ends; MAX_MESSAGE_BYTES bounds what a receiver joins. Answers
+ * of any size (an export) are streamed instead, with flow control (reply-stream.ts).
  */
 export const PART_HEADER = 'Am-Part';
 export const PARTS_HEADER = 'Am-Parts';
@@ -20,10 +20,15 @@ export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** The most a receiver joins from parts: beyond it the message is refused rather than buffered. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
+/** The most data one part may carry when a message may hold at most `maxPayload` bytes. */
+export function partBytes(maxPayload: number): number {
+  return Math.max(1024, maxPayload - HEADROOM);
+}
+
 /** The NATS messages that carry `data` when one may hold at most `maxPayload` bytes. */
 export function messageParts(data: Uint8Array, maxPayload: number): { data: Uint8Array; headers?: MsgHdrs }[] {
   if (data.length <= maxPayload) return [{ data }];
-  const size = Math.max(1024, maxPayload - HEADROOM);
+  const size = partBytes(maxPayload);
   const count = Math.ceil(data.length / size);
   return Array.from({ length: count }, (_, i) => {
     const h = headers();

@@ -1,4 +1,4 @@
-import { exportUniverse, exportUniverseText, parseUniverse, parseUniverseText, STRUCTURAL_UNIQUE, UniverseFormatError } from '@am/model';
+import { exportUniverse, exportUniverseChunks, exportUniverseText, parseUniverse, parseUniverseText, STRUCTURAL_UNIQUE, UniverseFormatError } from '@am/model';
 import { readFixture } from './fixtures';
 
 function seeded(seed = 1): () => number {
@@ -54,6 +54,24 @@ describe('export (universe-format §8) and round trip', () => {
     const second = parseUniverseText(exportUniverseText(first)).universe;
     expect(second).toEqual(first);
     expect(exportUniverseText(second)).toBe(exportUniverseText(first));
+  });
+
+  test.each(['bootstrap', 'new_sample'] as const)('the export written in pieces is JSON.stringify of the tree (%s)', (name) => {
+    const { universe } = parseUniverseText(readFixture(name), { renumberDuplicates: true, random: seeded() });
+    const whole = `${JSON.stringify(exportUniverse(universe), null, 2)}\n`;
+    const pieces = [...exportUniverseChunks(universe, {}, 100)];
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.join('')).toBe(whole);
+    expect(exportUniverseText(universe)).toBe(whole);
+  });
+
+  test('a deep tree exports without recursion', () => {
+    const nodes = [...roots.map((r) => ({ path: r.path, annotations: [] })), { path: 'am://', annotations: [] }];
+    let path = 'am://data';
+    for (let i = 0; i < 1000; i++) nodes.push({ path: (path = `${path}/d`), annotations: [] });
+    const text = exportUniverseText({ nodes });
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('"path"').length - 1).toBe(nodes.length);
   });
 
   test('leaves explicit with children null, dir omitted, empty directories with []', () => {

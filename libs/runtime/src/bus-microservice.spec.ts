@@ -1,7 +1,7 @@
-import { batchable, BusClient, BusContractError, BusUnavailableError, contract, handler, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, natsConnectionOptions, RequestBatcher } from '@am/bus';
+import { batchable, BusClient, BusContractError, BusUnavailableError, contract, handler, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, natsConnectionOptions, readWhole, RequestBatcher, STREAM_CHUNK_BYTES, STREAM_HEADER, STREAM_WINDOW, streamed, streamHandler } from '@am/bus';
 import { InternalError, InvalidArgumentError, NotFoundError } from '@am/model';
 import { TestInfra, waitFor } from '@am/testing';
-import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
+import { connect, headers, type ConnectionOptions, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { z } from 'zod';
 import { startBusMicroservice, type BusMicroservice } from './backend';
@@ -21,6 +21,14 @@ const blob = batchable(contract('am.policy.test.blob', z.strictObject({ s: z.str
 const large = contract('am.policy.test.large', z.strictObject({ s: z.string() }), z.strictObject({ length: z.number(), same: z.boolean() }));
 /** Its reply is over NATS's 1 MB payload limit. */
 const huge = contract('am.policy.test.huge', z.strictObject({}), z.strictObject({ s: z.string() }));
+
+/** A streamed answer of `mib` MiB in pieces of 10 kB (`a`..`z` by piece), failing midway when asked. */
+const stream = streamed(contract('am.policy.test.stream', z.strictObject({ mib: z.number(), failAt: z.number().optional() }), z.strictObject({ pieces: z.number() })));
+/** Answered by a broken peer (raw NATS) whose head names somewhere else for the acknowledgements. */
+const misdirected = streamed(contract('am.policy.test.misdirected', z.strictObject({}), z.strictObject({ pieces: z.number() })));
+const PIECE = 10_000;
+/** What the stream handler's body was asked for so far, and whether it was closed (ended or cancelled). */
+const produced = { pieces: 0, closed: false };
 
 const LARGE = Array.from({ length: 3_300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
 
@@ -63,6 +71,22 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
       }),
       handler(blob, ({ s }) => ({ length: s.length })),
       handler(huge, () => ({ s: 'x'.repeat(3_300_000) })),
+      streamHandler(stream, async ({ mib, failAt }) => {
+        const pieces = Math.ceil((mib * 1024 * 1024) / PIECE);
+        Object.assign(produced, { pieces: 0, closed: false });
+        async function* body() {
+          try {
+            for (let i = 0; i < pieces; i++) {
+              if (i === failAt) throw new Error('the body broke');
+              produced.pieces++;
+              yield String.fromCharCode(97 + (i % 26)).repeat(PIECE);
+            }
+          } finally {
+            produced.closed = true;
+          }
+        }
+        return { head: { pieces }, body: body() };
+      }),
       handler(large, ({ s }) => ({ length: s.length, same: s === LARGE })),
       handler(slow, async () => {
         markStarted();
@@ -247,6 +271,71 @@ describe("a service's bus: a Nest microservice on NatsBusStrategy, over a real n
     const { s: text } = await bus.request(huge, {});
     expect(text.length).toBe(3_300_000);
     expect(/^x+$/.test(text)).toBe(true);
+  });
+
+  describe('streamed answers (reply-stream.ts)', () => {
+    it('arrive whole and in order, in chunks that each fit one message', async () => {
+      const { head, body } = await bus.stream(stream, { mib: 20 });
+      let text = '';
+      let chunks = 0;
+      for await (const chunk of body) {
+        expect(chunk.length).toBeLessThanOrEqual(STREAM_CHUNK_BYTES);
+        chunks++;
+        text += chunk.toString();
+      }
+      expect(text.length).toBe(head.pieces * PIECE);
+      expect(chunks).toBe(Math.ceil(text.length / STREAM_CHUNK_BYTES));
+      for (let i = 0; i < head.pieces; i++) expect(text.charCodeAt(i * PIECE)).toBe(97 + (i % 26));
+      expect(produced).toEqual({ pieces: head.pieces, closed: true });
+    });
+
+    it('are paced by the consumer: unread, the producer stops after the window', async () => {
+      const { body } = await bus.stream(stream, { mib: 50 });
+      const reader = body[Symbol.asyncIterator]();
+      await reader.next();
+      await new Promise((r) => setTimeout(r, 500));
+      // One chunk taken, the window in flight, and the piece being cut: nowhere near 50 MiB.
+      const bound = ((STREAM_WINDOW + 2) * STREAM_CHUNK_BYTES) / PIECE + 1;
+      expect(produced.pieces).toBeLessThanOrEqual(bound);
+      for (let i = 0; i < 10; i++) await reader.next();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(produced.pieces).toBeGreaterThan(bound);
+      expect(produced.pieces).toBeLessThanOrEqual(bound + (10 * STREAM_CHUNK_BYTES) / PIECE + 1);
+      // Stopping early cancels: the producer is closed, not left waiting.
+      await reader.return!(undefined);
+      await waitFor('the producer to close', () => produced.closed, 4000);
+      expect(produced.pieces * PIECE).toBeLessThan(10 * 1024 * 1024);
+    });
+
+    it('fail at the consumer when the body fails midway, never ending as if complete', async () => {
+      const { body } = await bus.stream(stream, { mib: 5, failAt: 200 });
+      await expect(readWhole(body)).rejects.toThrow(/failed midway/);
+      expect(internalErrors.length).toBeGreaterThan(0);
+    });
+
+    it('are refused as a whole answer (request), and a streamed contract is refused a plain reply', async () => {
+      await expect(bus.request(stream, { mib: 1 })).rejects.toThrow(/use BusClient.stream/);
+      await expect(bus.stream(huge as never, {} as never)).rejects.toBeInstanceOf(BusContractError);
+    });
+
+    it('never acknowledge to a subject outside the service asked', async () => {
+      const peer = infra.track(await connect(nats('policy')));
+      const published: string[] = [];
+      const spy = infra.track(await connect(nats('policy')));
+      spy.subscribe('am.policy.test.victim', { callback: (_e, m) => published.push(m.subject) });
+      peer.subscribe(misdirected.subject, {
+        callback: (_e, m) => {
+          const h = headers();
+          h.set(STREAM_HEADER, 'am.policy.test.victim');
+          m.respond(Buffer.from(JSON.stringify({ response: { ok: true, value: { pieces: 1 } }, isDisposed: false })), { headers: h });
+        },
+      });
+      await peer.flush();
+      await spy.flush();
+      await expect(bus.stream(misdirected, {})).rejects.toThrow(/outside the service asked/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(published).toEqual([]);
+    });
   });
 
   it('on close, answers what it has taken before the connection goes', async () => {

@@ -1,4 +1,4 @@
-import { decodeMessage, DEFAULT_MAX_PAYLOAD, encodeMessage, INTERNAL_ERROR_ENVELOPE, messageParts } from '@am/bus';
+import { decodeMessage, DEFAULT_MAX_PAYLOAD, encodeMessage, INTERNAL_ERROR_ENVELOPE, messageParts, ReplyStreams, streamBodyOf } from '@am/bus';
 import type { Msg, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DropWarnings } from './drop-warnings';
@@ -52,7 +52,8 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
     warnings.dropped(subject, reply);
   };
   const uploads = new RequestParts<BusEndpoint>(queue);
-  const ctx: AnswerContext = { log, dropped, uploads, maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD };
+  const streams = new ReplyStreams(queue);
+  const ctx: AnswerContext = { nc, log, dropped, uploads, streams, maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD };
   const subscriptions = endpoints.map((e) =>
     nc.subscribe(e.subject, {
       queue,
@@ -73,6 +74,8 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
       },
     }),
   );
+  // And the acknowledgements of the answers it streams (reply-stream.ts).
+  subscriptions.push(nc.subscribe(`${streams.prefix}.*`, { callback: (err, msg) => (err ? log.error({ err, subject: streams.prefix }, 'bus subscription failed') : streams.ack(msg)) }));
   void logStatus(nc, log);
   // Once NATS has the subscriptions, a request sent after start-up reaches a handler.
   try {
@@ -95,9 +98,11 @@ export async function serveBus(nc: NatsConnection, queue: string, endpoints: rea
 }
 
 interface AnswerContext {
+  nc: NatsConnection;
   log: Logger;
   dropped: (subject: string, reply: string) => void;
   uploads: RequestParts<BusEndpoint>;
+  streams: ReplyStreams;
   maxPayload: () => number;
 }
 
@@ -139,11 +144,14 @@ function decodePacket(data: Uint8Array): Packet {
 }
 
 async function answerPacket(e: BusEndpoint, msg: Msg, packet: Packet, ctx: AnswerContext): Promise<void> {
-  const reply =
-    packet === null || typeof packet !== 'object'
-      ? { err: 'malformed request', isDisposed: true }
-      : { response: await envelope(e, packet.data, ctx.log), isDisposed: true, id: packet.id };
-  respond(e.subject, msg, reply, ctx, packet?.id);
+  if (packet === null || typeof packet !== 'object') return respond(e.subject, msg, { err: 'malformed request', isDisposed: true }, ctx);
+  const response = await envelope(e, packet.data, ctx.log);
+  const body = streamBodyOf(response);
+  if (!body) return respond(e.subject, msg, { response, isDisposed: true, id: packet.id }, ctx, packet.id);
+  // A streamed answer: the head (the envelope, its body left out), then the body (reply-stream.ts).
+  const outcome = await ctx.streams.send(ctx.nc, msg.reply!, encodeMessage({ response, isDisposed: false, id: packet.id }), body, ctx.maxPayload());
+  if ('failed' in outcome) ctx.log.error({ err: outcome.failed, subject: e.subject, chunks: outcome.sent }, 'streamed answer failed midway');
+  else if ('abandoned' in outcome) ctx.log.info({ subject: e.subject, chunks: outcome.sent, why: outcome.abandoned }, 'streamed answer abandoned');
 }
 
 function respond(subject: string, msg: Msg, reply: unknown, ctx: AnswerContext, id?: unknown): void {

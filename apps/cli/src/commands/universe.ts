@@ -98,7 +98,8 @@ export function registerUniverseCommands(program: Command, ctx: () => Context): 
   ).action(async (arg: string, o: { asOf?: string }) => {
     const c = ctx();
     const gw = await c.gateway();
-    const r = await gw.request('GET', '/v1/universe', { query: { path: treePath(arg), asOf: o.asOf } });
-    c.io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
+    // Written as it arrives: a whole-tree export need not fit in memory here.
+    const { chunks } = await gw.stream('/v1/universe', { query: { path: treePath(arg), asOf: o.asOf } });
+    await c.printStream(chunks);
   });
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, UnauthenticatedError } from '@am/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { EdgeCredentialCheck } from './edge-credentials';
@@ -19,6 +20,7 @@ export interface RouteContext<Q, B> {
 
 export interface RouteResult {
   status?: number;
+  /** JSON, text, or a Readable streamed to the client as it produces. */
   body: unknown;
   /** Sent as AM-Revision. */
   revision?: number;
@@ -114,6 +116,8 @@ export function registerRoute(app: FastifyInstance, spec: RouteSpec, edge?: Edge
         const result = await spec.handle(ctx as never);
         if (result.revision !== undefined) reply.header('am-revision', String(result.revision));
         if (result.contentType) reply.type(result.contentType);
+        // A streamed body that fails midway ends the response cut off (Fastify destroys it), never as if complete.
+        if (result.body instanceof Readable) result.body.on('error', (err) => (log ?? req.log).error({ err, route: `${spec.method} ${spec.url}` }, 'streamed answer failed midway'));
         return reply.status(result.status ?? spec.status ?? 200).send(result.body);
       } catch (err) {
         const problem = toProblem(err);

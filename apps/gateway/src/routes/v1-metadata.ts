@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   annotateContract,
   checkContract,
@@ -291,8 +292,9 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        const r = await bus.request(exportUniverseContract, { credential: credential!, atLeast, path: query.path ?? 'am://', asOf: query.asOf });
-        return { body: r.text, revision: r.revision, contentType: 'application/json' };
+        const { head, body } = await bus.stream(exportUniverseContract, { credential: credential!, atLeast, path: query.path ?? 'am://', asOf: query.asOf });
+        // Sent as it arrives: one chunk taken at a time, so the socket's pace is the producer's.
+        return { body: Readable.from(body, { objectMode: false, highWaterMark: 1 }), revision: head.revision, contentType: 'application/json' };
       },
     }),
     route({

@@ -1,6 +1,6 @@
-import { exportUniverseContract, handler, loadUniverseContract, type BusHandler } from '@am/bus';
+import { exportUniverseContract, handler, loadUniverseContract, streamHandler, type BusHandler } from '@am/bus';
 import { unwrap } from '@am/engine';
-import { exportUniverseText, Op, parsePath, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
+import { exportUniverseChunks, Op, parsePath, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
 import type { PointInTime } from '@am/store';
 import type { Logger } from 'pino';
 import { reportDefaultOpen } from '../metadata/default-open';
@@ -53,18 +53,19 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       const defaultOpen = reportDefaultOpen(svc.projection.engine, caller, svc.clock(), log, force ? 'replaced the tree' : 'imported a universe');
       return { revision, mode: 'import' as const, nodes, warnings, defaultOpen };
     }),
-    handler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
+    // The file is written as it is sent (reply-stream.ts): never one string, whatever the tree's size.
+    streamHandler(exportUniverseContract, async ({ credential, atLeast, path, asOf }) => {
       const caller = await svc.caller(credential);
       if (!asOf) {
         const view = await svc.view(atLeast);
-        return { revision: view.revision, text: exportUniverseText(unwrap(view.engine.exportVisible(caller, path, svc.clock())).universe) };
+        return { head: { revision: view.revision }, body: exportUniverseChunks(unwrap(view.engine.exportVisible(caller, path, svc.clock())).universe) };
       }
       // What the caller could see then, cut to what it may see now (PastView).
       const past = await PastView.open(svc, caller, asOf as PointInTime, atLeast);
       const root = parsePath(path);
       const { universe } = unwrap(past.past.engine.exportVisible(caller, root, past.instant));
       await past.requireVisible([root]);
-      return { revision: past.past.revision, text: exportUniverseText(await past.universe(universe, root)) };
+      return { head: { revision: past.past.revision }, body: exportUniverseChunks(await past.universe(universe, root)) };
     }),
   ];
 }

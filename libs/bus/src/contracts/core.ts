@@ -32,6 +32,23 @@ export function isBatchable<Req extends z.ZodType, Res extends z.ZodType>(c: Con
   return typeof (c as Partial<BatchableContract<Req, Res>>).batchSubject === 'string';
 }
 
+/**
+ * A contract whose reply (the head: small, checked like any reply) is followed by a body of any
+ * size, streamed with flow control (reply-stream.ts): a whole-tree export. Callers use
+ * BusClient.stream; handlers are streamHandler()s.
+ */
+export interface StreamedContract<Req extends z.ZodType, Res extends z.ZodType> extends Contract<Req, Res> {
+  streamed: true;
+}
+
+export function streamed<Req extends z.ZodType, Res extends z.ZodType>(c: Contract<Req, Res>): StreamedContract<Req, Res> {
+  return { ...c, streamed: true };
+}
+
+export function isStreamed<Req extends z.ZodType, Res extends z.ZodType>(c: Contract<Req, Res>): c is StreamedContract<Req, Res> {
+  return (c as Partial<StreamedContract<Req, Res>>).streamed === true;
+}
+
 export type RequestOf<C> = C extends Contract<infer Req, z.ZodType> ? z.input<Req> : never;
 export type ReplyOf<C> = C extends Contract<z.ZodType, infer Res> ? z.output<Res> : never;
 

@@ -1,6 +1,6 @@
 import { aceJsonSchema, appliedRoleJsonSchema, delegationAceJsonSchema, OPERATION_NAMES, textAnnotationJsonSchema } from '@am/model';
 import { z } from 'zod';
-import { batchable, contract } from './core';
+import { batchable, contract, streamed } from './core';
 
 /**
  * The policy service's subjects: every metadata command and query. Each request names the
@@ -214,10 +214,9 @@ export const loadUniverseContract = contract(
   }),
 );
 
-export const exportUniverseContract = contract(
-  'am.policy.universe.export',
-  z.strictObject({ ...Caller, path: Path.default('am://'), asOf: AsOf.optional() }),
-  z.strictObject({ revision: Revision, text: z.string() }),
+/** The export: the revision it reflects, then the universe file itself, streamed (any size). */
+export const exportUniverseContract = streamed(
+  contract('am.policy.universe.export', z.strictObject({ ...Caller, path: Path.default('am://'), asOf: AsOf.optional() }), z.strictObject({ revision: Revision })),
 );
 
 // ---- identity decisions (asked by identity, pki and the gateway) --------------------------------
