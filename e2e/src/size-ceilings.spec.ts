@@ -87,6 +87,25 @@ describe('answers larger than one NATS message', () => {
     const now = (await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk', { as: OPERATOR })).json.children as string[];
     expect(now).toContain('am://user/bulk/a-new');
     expect(now).not.toContain('am://user/bulk/p9999');
+    // what-can pages the same way, at the first page's revision.
+    const whatCan = `/v1/what-can?principal=${encodeURIComponent(OPERATOR)}&op=VIEW&under=am://user/bulk`;
+    const all = (await api(stack.gatewayUrl, 'GET', whatCan, { as: OPERATOR })).json.paths as string[];
+    expect(all.length).toBeGreaterThan(19_000);
+    const paths: string[] = [];
+    let cursor: string | undefined;
+    let pageCount = 0;
+    do {
+      const r = await api(stack.gatewayUrl, 'GET', `${whatCan}&limit=5000${cursor ? `&cursor=${cursor}` : ''}`, { as: OPERATOR });
+      expect(r.status).toBe(200);
+      paths.push(...r.json.paths);
+      cursor = r.json.next;
+      if (pageCount++ === 0) {
+        expect((await api(stack.gatewayUrl, 'PUT', '/v1/nodes/user/bulk/a-newer', { as: OPERATOR, body: { kind: 'leaf' } })).status).toBe(201);
+        expect((await api(stack.gatewayUrl, 'DELETE', '/v1/nodes/user/bulk/p9998', { as: OPERATOR })).status).toBe(200);
+      }
+    } while (cursor);
+    expect(pageCount).toBe(Math.ceil(all.length / 5000));
+    expect(paths).toEqual(all);
     const bad = await api(stack.gatewayUrl, 'GET', '/v1/nodes/user/bulk?cursor=x', { as: OPERATOR });
     expect([bad.status, bad.json.detail]).toEqual([400, expect.stringContaining('is not a cursor this API gave out')]);
   }, 120_000);

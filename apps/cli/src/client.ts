@@ -33,6 +33,8 @@ export interface GatewayOptions {
 }
 
 const WRITE_METHODS = new Set(['PUT', 'POST', 'DELETE']);
+/** Items per page when the CLI reads a paged list (who-can, what-can, history, children). */
+export const PAGE_SIZE = 1000;
 
 /** Shows that a credential was sent without showing it: its first characters and length. */
 export function mask(credential: string): string {
@@ -63,6 +65,23 @@ export class Gateway {
     if (!res.ok) throw new CliError(problemText(res, body, text, method, url.pathname));
     if (WRITE_METHODS.has(method) && revision !== undefined) this.lastWrite = Math.max(this.lastWrite ?? 0, revision);
     return { status: res.status, body: body as T, text, bytes, revision };
+  }
+
+  /**
+   * A paged list read whole: page after page of `limit` (the server's `next` as the following
+   * cursor, every page at the first one's revision), the items under `key` joined in order, and
+   * the first page's body otherwise.
+   */
+  async allPages<T extends Record<string, unknown>>(path: string, key: keyof T & string, options: RequestOptions = {}, limit = PAGE_SIZE): Promise<T> {
+    const first = (await this.request<T & { next?: string }>('GET', path, { ...options, query: { ...options.query, limit } })).body;
+    const items = [...(first[key] as unknown[])];
+    for (let next = first.next; next; ) {
+      const page = (await this.request<T & { next?: string }>('GET', path, { ...options, query: { ...options.query, limit, cursor: next } })).body;
+      items.push(...(page[key] as unknown[]));
+      next = page.next;
+    }
+    const { next: _, ...rest } = first;
+    return { ...rest, [key]: items } as unknown as T;
   }
 
   /** A successful answer's body as it arrives (a large export), for a read; a failure is thrown as by request. */

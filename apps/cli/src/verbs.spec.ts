@@ -73,7 +73,7 @@ describe('am verbs against a stand-in gateway', () => {
     const r = await am(['ls', 'am://user/']);
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).toBe('{\n   "path": "am://user",\n   "children": [\n      {\n         "path": "am://user/hpe"\n      },\n      {\n         "path": "am://user/small"\n      }\n   ]\n}\n');
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /v1/nodes/user']);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /v1/nodes/user?limit=1000']);
     expect(seen[0].headers.authorization).toBe('Bearer am://user/hpe/bu1/alice');
   });
 
@@ -283,8 +283,24 @@ describe('am verbs against a stand-in gateway', () => {
     expect(denied.err).toBe('Error: not allowed: am://user/hpe/bu1/alice may not READ,WRITE on am://data/x\n');
     expect((await am(['check', 'FLY', 'am://data/x'])).err).toMatch(/^Error: unknown operation FLY/);
     expect((await am(['--output', 'table', 'who-can', 'READ', 'am://data/x', '--under', 'am://user'])).out).toBe('am://user/a\n');
-    expect(seen.at(-1)!.url).toBe('/v1/who-can?target=am%3A%2F%2Fdata%2Fx&op=READ&under=am%3A%2F%2Fuser');
+    expect(seen.at(-1)!.url).toBe('/v1/who-can?target=am%3A%2F%2Fdata%2Fx&op=READ&under=am%3A%2F%2Fuser&limit=1000');
     expect(JSON.parse((await am(['what-can', 'ADMIN', 'am://user/a'])).out)).toMatchObject({ paths: ['am://data/b'] });
+  });
+
+  it('who-can, what-can and history follow the cursors: every page, in order, as one list', async () => {
+    const pages: Record<string, object> = {
+      '': { principals: ['am://user/a', 'am://user/b'], events: [{ seq: 1 }], next: 'c1', revision: 9 },
+      c1: { principals: ['am://user/c'], events: [{ seq: 2 }], next: 'c2', revision: 9 },
+      c2: { principals: ['am://user/d'], events: [{ seq: 3 }], revision: 9 },
+    };
+    reply = (s) => ({ body: pages[new URL(s.url, 'http://x').searchParams.get('cursor') ?? ''] });
+    expect(JSON.parse((await am(['who-can', 'READ', 'am://data/x'])).out)).toEqual({ principals: ['am://user/a', 'am://user/b', 'am://user/c', 'am://user/d'], events: [{ seq: 1 }], revision: 9 });
+    expect(seen.map((s) => new URL(s.url, 'http://x').searchParams.get('cursor'))).toEqual([null, 'c1', 'c2']);
+    expect(JSON.parse((await am(['history', 'am://data/x'])).out).events).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+    // --limit: the first page only.
+    seen.length = 0;
+    expect(JSON.parse((await am(['history', '--limit', '1', 'am://data/x'])).out).events).toEqual([{ seq: 1 }]);
+    expect(seen).toHaveLength(1);
   });
 
   it('vouch prints the credential; a compat error body becomes "<path>: <message>"', async () => {

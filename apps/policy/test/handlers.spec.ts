@@ -187,9 +187,21 @@ describe('policy handlers over a real NATS and etcd (new_sample booted)', () => 
     const asCharlie = await bus.request(historyContract, { credential: CHARLIE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1 });
     expect(asCharlie.events.map((e) => e.path)).toEqual([dir, hidden, hidden, hidden, open, open, dir]);
     expect(asCharlie.events[6].removed?.sort()).toEqual([dir, hidden, open].sort());
-    // A limit counts what is shown.
-    const last = await bus.request(historyContract, { credential: ALICE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1, limit: 2 });
-    expect(last.events.map((e) => e.kind)).toEqual(['put-annotation', 'delete-node']);
+    // A limit counts what is shown; the pages that follow are read up to the first page's revision.
+    const asked = { credential: ALICE, path: 'am://data/hpe/bu1', subtree: true, since: created.revision - 1, limit: 2 };
+    const first = await bus.request(historyContract, asked);
+    const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
+    expect(seqs(first.events)).toEqual(seqs(asAlice.events.slice(0, 2)));
+    const written = await bus.request(annotateContract, { credential: ALICE, path: 'am://data/hpe/bu1', annotation: { tag: 'note', data: 'after the first page' } });
+    const pages = [first.events];
+    for (let more = first.more; more; ) {
+      const next = await bus.request(historyContract, { ...asked, page: more, atLeast: written.revision });
+      pages.push(next.events);
+      more = next.more;
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2]);
+    expect(seqs(pages.flat())).toEqual(seqs(asAlice.events));
+    expect(seqs(pages.flat())).not.toContain(written.revision);
 
     // A node made again at the same path does not open the old one's history.
     await bus.request(createNodeContract, { credential: ALICE, path: dir, directory: true });

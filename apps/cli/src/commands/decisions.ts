@@ -82,9 +82,9 @@ export function registerDecisionCommands(program: Command, ctx: () => Context): 
   ).action(async (op: string, arg: string, o: { under?: string }) => {
     const c = ctx();
     const gw = await c.gateway();
-    const r = await gw.request<{ principals: string[] }>('GET', '/v1/who-can', { query: { target: treePath(arg), op: opName(op), under: o.under && treePath(o.under) } });
-    if (c.output === 'table') r.body.principals.forEach((p) => c.print(p));
-    else c.json(r.body);
+    const r = await gw.allPages<{ principals: string[] }>('/v1/who-can', 'principals', { query: { target: treePath(arg), op: opName(op), under: o.under && treePath(o.under) } });
+    if (c.output === 'table') r.principals.forEach((p) => c.print(p));
+    else c.json(r);
   });
 
   examples(
@@ -99,9 +99,9 @@ export function registerDecisionCommands(program: Command, ctx: () => Context): 
   ).action(async (op: string, arg: string, o: { under?: string }) => {
     const c = ctx();
     const gw = await c.gateway();
-    const r = await gw.request<{ paths: string[] }>('GET', '/v1/what-can', { query: { principal: treePath(arg), op: opName(op), under: o.under && treePath(o.under) } });
-    if (c.output === 'table') r.body.paths.forEach((p) => c.print(p));
-    else c.json(r.body);
+    const r = await gw.allPages<{ paths: string[] }>('/v1/what-can', 'paths', { query: { principal: treePath(arg), op: opName(op), under: o.under && treePath(o.under) } });
+    if (c.output === 'table') r.paths.forEach((p) => c.print(p));
+    else c.json(r);
   });
 
   examples(
@@ -111,7 +111,7 @@ export function registerDecisionCommands(program: Command, ctx: () => Context): 
       .argument('<path>', 'the node')
       .option('-r, --recursive', 'include changes below the node')
       .option('--since <revision>', 'only events after this revision')
-      .option('--limit <n>', 'at most this many events'),
+      .option('--limit <n>', 'only the first n events (without it: every event, page by page)'),
     'am history am://user/hpe/bu1/alice',
     'am --output table history -r am://data --since 120',
   ).action(async (arg: string, o: { recursive?: boolean; since?: string; limit?: string }) => {
@@ -119,13 +119,16 @@ export function registerDecisionCommands(program: Command, ctx: () => Context): 
     if (o.since !== undefined && !/^\d+$/.test(o.since)) throw new CliError(`invalid revision for --since: ${o.since}`);
     if (o.limit !== undefined && !/^\d+$/.test(o.limit)) throw new CliError(`invalid --limit: ${o.limit}`);
     const gw = await c.gateway();
-    const r = await gw.request<{ events: HistoryEvent[]; revision: number }>('GET', '/v1/history', {
-      query: { path: treePath(arg), since: o.since, subtree: o.recursive ? 'true' : undefined, limit: o.limit },
-    });
-    if (c.output !== 'table') return c.json(r.body);
+    const query = { path: treePath(arg), since: o.since, subtree: o.recursive ? 'true' : undefined };
+    // --limit: the first n events only; otherwise every page.
+    const body =
+      o.limit !== undefined
+        ? (await gw.request<{ events: HistoryEvent[]; revision: number; next?: string }>('GET', '/v1/history', { query: { ...query, limit: o.limit } })).body
+        : await gw.allPages<{ events: HistoryEvent[]; revision: number }>('/v1/history', 'events', { query });
+    if (c.output !== 'table') return c.json(body);
     c.table([
       ['SEQ', 'TIME', 'ACTOR', 'KIND', 'PATH', 'WHAT'],
-      ...r.body.events.map((e) => [String(e.seq), e.time, e.actor, e.kind, e.path, eventWhat(e)]),
+      ...body.events.map((e) => [String(e.seq), e.time, e.actor, e.kind, e.path, eventWhat(e)]),
     ]);
   });
 }

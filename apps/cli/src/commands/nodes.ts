@@ -50,7 +50,8 @@ export function registerNodeCommands(program: Command, ctx: () => Context): void
     const gw = await c.gateway();
     const depth = o.direct ? 0 : o.recursive ? Infinity : 1;
     const run = limiter(8);
-    const fetchNode = (p: string) => run(() => gw.request<NodeView>('GET', nodeUrl(p), { query: { asOf: o.asOf } })).then((r) => r.body);
+    // Children page by page: a directory of any size, at one revision.
+    const fetchNode = (p: string) => run(() => gw.allPages<NodeView & Record<string, unknown>>(nodeUrl(p), 'children', { query: { asOf: o.asOf } }));
     const walk = async (p: string, left: number): Promise<Listed> => {
       // On the last level shown, the short form needs only the path: no request.
       if (left === 0 && !o.long && p !== path) return { path: p };

@@ -52,7 +52,14 @@ const cursorOf = <T extends z.ZodType>(schema: T) =>
       }
     });
 const RegionCursor = cursorOf(z.strictObject({ path: z.string().min(1).max(4096), operation: z.enum(['ADMIN', 'WRITE', 'APPLYROLE']) }));
-const ChildrenCursor = cursorOf(z.strictObject({ revision: z.number().int().nonnegative(), after: z.string().min(1).max(4096) }));
+/** Where the next page of a list of paths (children, who-can, what-can) starts, and the revision all its pages are read at. */
+const ListCursor = cursorOf(z.strictObject({ revision: z.number().int().nonnegative(), after: z.string().min(1).max(4096) }));
+const HistoryCursor = cursorOf(z.strictObject({ revision: z.number().int().nonnegative(), after: z.number().int().nonnegative() }));
+/** A list's page as asked in the query (limit, then cursor = the previous page's next); none: the whole list. */
+const listPage = (query: { limit?: number; cursor?: z.output<typeof ListCursor> }) =>
+  query.limit !== undefined || query.cursor ? { limit: query.limit ?? 1000, ...(query.cursor ?? {}) } : undefined;
+/** The `next` of a page: the cursor of where the following one starts, if one does. */
+const nextOf = (more: object | undefined) => (more ? { next: encodeCursor(more) } : {});
 /** A page size in a query: as many digits as `max` has, taken between 1 and `max`. */
 const Limit = (max: number) =>
   z
@@ -94,16 +101,14 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/nodes/*',
       summary: 'Details of a node (roles, ACEs, annotations, children), redacted for the caller',
       tag: 'nodes',
-      query: z.strictObject({ asOf: AsOfQuery.optional(), limit: Limit(10_000).optional(), cursor: ChildrenCursor.optional() }),
+      query: z.strictObject({ asOf: AsOfQuery.optional(), limit: Limit(10_000).optional(), cursor: ListCursor.optional() }),
       response: NodeView.extend({ next: z.string().optional() }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, wildcard, credential, atLeast }) {
-        // Children in pages when asked (limit, then cursor = the previous page's next), all read at the first page's revision.
-        const page = query.limit !== undefined || query.cursor ? { limit: query.limit ?? 1000, ...(query.cursor ?? {}) } : undefined;
-        const r = await bus.request(detailsContract, { credential: credential!, atLeast, path: treePath(wildcard), includeChildren: true, asOf: query.asOf, page });
-        const next = r.more ? encodeCursor(r.more) : undefined;
-        return { body: { ...r.details, children: r.children, revision: r.revision, ...(next ? { next } : {}) }, revision: r.revision };
+        // Children in pages when asked, all read at the first page's revision.
+        const r = await bus.request(detailsContract, { credential: credential!, atLeast, path: treePath(wildcard), includeChildren: true, asOf: query.asOf, page: listPage(query) });
+        return { body: { ...r.details, children: r.children, revision: r.revision, ...nextOf(r.more) }, revision: r.revision };
       },
     }),
     route({
@@ -188,12 +193,13 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/who-can',
       summary: 'Principals that may do an operation on a target (limited to what the caller can see)',
       tag: 'decisions',
-      query: z.strictObject({ target: NodeQuery, op: OpName, under: NodeQuery.optional() }),
-      response: z.object({ principals: z.array(z.string()), revision: Revision }),
+      query: z.strictObject({ target: NodeQuery, op: OpName, under: NodeQuery.optional(), limit: Limit(10_000).optional(), cursor: ListCursor.optional() }),
+      response: z.object({ principals: z.array(z.string()), next: z.string().optional(), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        return answer(await bus.request(whoCanContract, { credential: credential!, atLeast, target: query.target, op: query.op, under: query.under ?? 'am://' }));
+        const r = await bus.request(whoCanContract, { credential: credential!, atLeast, target: query.target, op: query.op, under: query.under ?? 'am://', page: listPage(query) });
+        return { body: { principals: r.principals, ...nextOf(r.more), revision: r.revision }, revision: r.revision };
       },
     }),
     route({
@@ -201,12 +207,13 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
       url: '/v1/what-can',
       summary: 'Paths on which a principal may do an operation (limited to what the caller can see)',
       tag: 'decisions',
-      query: z.strictObject({ principal: NodeQuery, op: OpName, under: NodeQuery.optional() }),
-      response: z.object({ paths: z.array(z.string()), revision: Revision }),
+      query: z.strictObject({ principal: NodeQuery, op: OpName, under: NodeQuery.optional(), limit: Limit(10_000).optional(), cursor: ListCursor.optional() }),
+      response: z.object({ paths: z.array(z.string()), next: z.string().optional(), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        return answer(await bus.request(whatCanContract, { credential: credential!, atLeast, principal: query.principal, op: query.op, under: query.under ?? 'am://' }));
+        const r = await bus.request(whatCanContract, { credential: credential!, atLeast, principal: query.principal, op: query.op, under: query.under ?? 'am://', page: listPage(query) });
+        return { body: { paths: r.paths, ...nextOf(r.more), revision: r.revision }, revision: r.revision };
       },
     }),
     route({
@@ -228,21 +235,23 @@ export function v1MetadataRoutes({ bus, bootstrapToken }: V1Deps): RouteSpec[] {
     route({
       method: 'GET',
       url: '/v1/history',
-      summary: 'Events on a path (and its subtree), in commit order',
+      summary: 'Events on a path (and its subtree), in commit order, paged (limit, then cursor = the previous page\'s next)',
       tag: 'history',
-      query: z.strictObject({ path: NodeQuery, since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: Limit(10_000).optional() }),
-      response: z.object({ events: z.array(MetaEventView), revision: Revision }),
+      query: z.strictObject({ path: NodeQuery, since: z.string().regex(/^\d{1,15}$/).optional(), subtree: Bool.optional(), limit: Limit(10_000).optional(), cursor: HistoryCursor.optional() }),
+      response: z.object({ events: z.array(MetaEventView), next: z.string().optional(), revision: Revision }),
       errors: [400, 401, 404, 503],
       auth: true,
       async handle({ query, credential, atLeast }) {
-        return answer(await bus.request(historyContract, {
+        const r = await bus.request(historyContract, {
           credential: credential!,
           atLeast,
           path: query.path,
           since: query.since === undefined ? undefined : Number(query.since),
           subtree: query.subtree ?? false,
           ...(query.limit ? { limit: query.limit } : {}),
-        }));
+          page: query.cursor,
+        });
+        return { body: { events: r.events, ...nextOf(r.more), revision: r.revision }, revision: r.revision };
       },
     }),
     route({

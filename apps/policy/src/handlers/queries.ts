@@ -62,10 +62,10 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const explanation = past.explanation(unwrap(past.past.engine.explain(caller, subject, target, operations, past.instant)));
       return { revision: past.past.revision, agent: subject, allowed: explanation.allowed, ...(explain ? { explanation } : {}) };
     }),
-    handler(whoCanContract, async ({ credential, atLeast, target, op, under }) => {
+    handler(whoCanContract, async ({ credential, atLeast, target, op, under, page }) => {
       const caller = await svc.caller(credential);
-      const view = await svc.view(atLeast);
-      return { revision: view.revision, principals: unwrap(view.engine.whoCan(caller, target, parseOperation(op), under, svc.clock())) };
+      const r = await pageOfList(svc, caller, page, atLeast, (engine, now) => unwrap(engine.whoCan(caller, target, parseOperation(op), under, now)));
+      return { revision: r.revision, principals: r.items, more: r.more };
     }),
     handler(defaultOpenContract, async ({ credential, atLeast, under, after, limit }) => {
       const caller = await svc.caller(credential);
@@ -73,12 +73,12 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const page = pageAfter(unwrap(view.engine.defaultOpen(caller, under, svc.clock())), after, (r, at) => compareOpenRegions(r, at) > 0, limit);
       return { revision: view.revision, regions: page.items, more: page.more };
     }),
-    handler(whatCanContract, async ({ credential, atLeast, principal, op, under }) => {
+    handler(whatCanContract, async ({ credential, atLeast, principal, op, under, page }) => {
       const caller = await svc.caller(credential);
-      const view = await svc.view(atLeast);
-      return { revision: view.revision, paths: unwrap(view.engine.whatCan(caller, principal, parseOperation(op), under, svc.clock())) };
+      const r = await pageOfList(svc, caller, page, atLeast, (engine, now) => unwrap(engine.whatCan(caller, principal, parseOperation(op), under, now)));
+      return { revision: r.revision, paths: r.items, more: r.more };
     }),
-    handler(historyContract, async ({ credential, atLeast, path, subtree, since, limit }) => {
+    handler(historyContract, async ({ credential, atLeast, path, subtree, since, limit, page }) => {
       const caller = await svc.caller(credential);
       const view = await svc.view(atLeast);
       const target = parsePath(path);
@@ -87,7 +87,10 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       // The whole log once: the events asked for, and the replay that judges them in their past.
       const log = await svc.store.events();
       const present = new PresentSight(view.engine, caller, now);
-      const candidates = log.filter((e) => eventMatches(e, { path: target, subtree, after: since }) && (replacesTree(e) || present.sees(e.path)));
+      // Pages go oldest first, each up to the first page's revision (later events wait for the next first page).
+      const upTo = page?.revision ?? view.revision;
+      const after = page ? page.after : since;
+      const candidates = log.filter((e) => e.seq <= upTo && eventMatches(e, { path: target, subtree, after }) && (replacesTree(e) || present.sees(e.path)));
       const entries = candidates.filter((e) => !replacesTree(e));
       const sight = await judgePastSight(svc.history, log, present, caller, {
         sightings: entries.flatMap((e) => [e.path, ...(e.removed ?? [])].map((p) => ({ path: p, from: e.seq }))),
@@ -95,13 +98,16 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
         names: namesIn,
       });
       // Shown: visible now and then (removed nodes: just before their removal too).
-      const shown = candidates.filter((e) => replacesTree(e) || (sight.visibleNow(e.path, e.seq) && sight.visibleThen(e))).slice(-limit);
+      const visible = candidates.filter((e) => replacesTree(e) || (sight.visibleNow(e.path, e.seq) && sight.visibleThen(e)));
+      const shown = visible.slice(0, limit);
+      const more = visible.length > limit ? { revision: upTo, after: shown[shown.length - 1].seq } : undefined;
       const role = unwrap(view.engine.roleRedactor(caller, now));
       const actorNow = (principal: string) => view.engine.check(caller, principal, [Op.VIEW], now).ok;
       // The size of a booted or imported tree is the operators' to know (Admin on am://).
       const operator = view.engine.isAllowed(caller, ROOT_PATH, Op.ADMIN, now);
       return {
         revision: view.revision,
+        more,
         events: shown.map((e) => {
           const then = (name: string) => replacesTree(e) || sight.nameVisibleThen(e, name);
           const shownEvent = { ...e, ...(e.removed ? { removed: e.removed.filter((p) => sight.visibleNow(p, e.seq)) } : {}), ...(operator ? {} : { nodes: undefined }) };
@@ -114,6 +120,35 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       };
     }),
   ];
+}
+
+/**
+ * One page of a sorted list of paths that `list` computes on a tree. A first page (or one at the
+ * view's revision) comes from the view; a later one from the tree at the first page's revision, as
+ * the caller could see it then and may see it now (PastView), so that writes in between neither
+ * repeat nor skip an item.
+ */
+async function pageOfList(
+  svc: MetadataService,
+  caller: string,
+  page: { limit: number; after?: string; revision?: number } | undefined,
+  atLeast: number | undefined,
+  list: (engine: View['engine'], now: number) => string[],
+): Promise<{ revision: number; items: string[]; more?: { revision: number; after: string } }> {
+  const view = await svc.view(atLeast);
+  if (!page || page.revision === undefined || page.revision === view.revision) {
+    const items = list(view.engine, svc.clock());
+    return page ? cut(items, page, view.revision) : { revision: view.revision, items };
+  }
+  const past = await PastView.open(svc, caller, { revision: page.revision }, atLeast);
+  const then = list(past.past.engine, past.instant);
+  const now = await past.seenNow(then);
+  return cut(then.filter(now), page, page.revision);
+}
+
+function cut(items: string[], page: { limit: number; after?: string }, revision: number) {
+  const { items: shown, more } = pageAfter(items, page.after, (p, after) => p > after, page.limit);
+  return { revision, items: shown, ...(more ? { more: { revision, after: shown[shown.length - 1] } } : {}) };
 }
 
 /** The caller's own check: not-found stays an error (invisible), permission-denied is a plain "no". */

@@ -118,20 +118,23 @@ export const deleteAnnotationContract = contract(
 // ---- queries ------------------------------------------------------------------------------------
 
 /**
- * A page of children: at most `limit`, those after `after`, read at `revision` (the first page's:
- * later pages see the tree as the first did, so no child is listed twice or skipped).
+ * A page of a sorted list of paths (children, who-can, what-can): at most `limit`, those after
+ * `after`, read at `revision` (the first page's: later pages see the tree as the first did, so
+ * nothing is listed twice or skipped).
  */
-const ChildrenPage = z.strictObject({ limit: z.number().int().min(1).max(10_000), after: Path.optional(), revision: Revision.optional() });
+const ListPage = z.strictObject({ limit: z.number().int().min(1).max(10_000), after: Path.optional(), revision: Revision.optional() });
+/** Where the next page of a list starts, when there is one. */
+const ListMore = z.strictObject({ revision: Revision, after: z.string() }).optional();
 
 export const detailsContract = contract(
   'am.policy.node.details',
-  z.strictObject({ ...Caller, path: Path, includeChildren: z.boolean().default(false), asOf: AsOf.optional(), page: ChildrenPage.optional() }),
+  z.strictObject({ ...Caller, path: Path, includeChildren: z.boolean().default(false), asOf: AsOf.optional(), page: ListPage.optional() }),
   z.strictObject({
     revision: Revision,
     details: NodeDetailsView,
     children: z.array(z.string()),
     /** With `page`: where the next page starts, when there is one. */
-    more: z.strictObject({ revision: Revision, after: z.string() }).optional(),
+    more: ListMore,
   }),
 );
 
@@ -157,14 +160,14 @@ export const checkContract = contract(
 
 export const whoCanContract = contract(
   'am.policy.who-can',
-  z.strictObject({ ...Caller, target: Path, op: OperationInput, under: Path.default('am://') }),
-  z.strictObject({ revision: Revision, principals: z.array(z.string()) }),
+  z.strictObject({ ...Caller, target: Path, op: OperationInput, under: Path.default('am://'), page: ListPage.optional() }),
+  z.strictObject({ revision: Revision, principals: z.array(z.string()), more: ListMore }),
 );
 
 export const whatCanContract = contract(
   'am.policy.what-can',
-  z.strictObject({ ...Caller, principal: Path, op: OperationInput, under: Path.default('am://') }),
-  z.strictObject({ revision: Revision, paths: z.array(z.string()) }),
+  z.strictObject({ ...Caller, principal: Path, op: OperationInput, under: Path.default('am://'), page: ListPage.optional() }),
+  z.strictObject({ revision: Revision, paths: z.array(z.string()), more: ListMore }),
 );
 
 /** A subtree where an operation is open to every principal because no ACE of it applies (the default-open report). */
@@ -185,8 +188,17 @@ export const defaultOpenContract = contract(
 
 export const historyContract = contract(
   'am.policy.history',
-  z.strictObject({ ...Caller, path: Path, subtree: z.boolean().default(false), since: Revision.optional(), limit: z.number().int().min(1).max(10_000).default(1000) }),
-  z.strictObject({ revision: Revision, events: z.array(MetaEventView) }),
+  z.strictObject({
+    ...Caller,
+    path: Path,
+    subtree: z.boolean().default(false),
+    since: Revision.optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+    /** A later page: the events after `after`, up to `revision` (the first page's). */
+    page: z.strictObject({ after: Revision, revision: Revision }).optional(),
+  }),
+  /** The first `limit` events shown, oldest first; `more` when others follow up to the first page's revision. */
+  z.strictObject({ revision: Revision, events: z.array(MetaEventView), more: z.strictObject({ revision: Revision, after: Revision }).optional() }),
 );
 
 // ---- universes ----------------------------------------------------------------------------------
