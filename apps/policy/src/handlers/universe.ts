@@ -2,6 +2,9 @@ import { exportUniverseContract, handler, loadUniverseContract, streamHandler, t
 import { unwrap } from '@am/engine';
 import { exportUniverseChunks, Op, parsePath, PermissionDeniedError, ROOT_PATH, UnauthenticatedError } from '@am/model';
 import type { PointInTime } from '@am/store';
+
+/** How long a boot or import waits for the new tree to be served before answering (a large one loads for seconds). */
+const TREE_LOAD_WAIT_MS = 60_000;
 import type { Logger } from 'pino';
 import { reportDefaultOpen } from '../metadata/default-open';
 import { planImport, withOperatorKey } from '../metadata/import';
@@ -28,7 +31,7 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
       if (svc.projection.empty) {
         if (!bootAllowed) throw new UnauthenticatedError('boot is disabled on this endpoint');
         const { revision } = await svc.store.boot(universe, (await credentialOwner(svc, credential)) ?? 'bootstrap', { onProgress: progress });
-        await svc.projection.atLeast(revision).catch(() => undefined);
+        await svc.projection.atLeast(revision, TREE_LOAD_WAIT_MS).catch(() => undefined);
         // Whoever may boot chose the whole tree: they see its whole report.
         const defaultOpen = reportDefaultOpen(svc.projection.engine, undefined, svc.clock(), log, 'booted universe');
         return { revision, mode: 'boot' as const, nodes: universe.nodes.length, warnings, defaultOpen };
@@ -49,7 +52,7 @@ export function universeHandlers(svc: MetadataService, log: Logger): BusHandler[
         universe = plan.universe;
       }
       const { revision } = await svc.store.boot(universe, caller, { kind: 'import', replacing: expectations, onProgress: progress });
-      await svc.projection.atLeast(revision).catch(() => undefined);
+      await svc.projection.atLeast(revision, TREE_LOAD_WAIT_MS).catch(() => undefined);
       const defaultOpen = reportDefaultOpen(svc.projection.engine, caller, svc.clock(), log, force ? 'replaced the tree' : 'imported a universe');
       return { revision, mode: 'import' as const, nodes, warnings, defaultOpen };
     }),

@@ -1,4 +1,4 @@
-import type { MetaProjection } from '@am/store';
+import { TREE_LOAD_TIMEOUT_MS, type MetaProjection } from '@am/store';
 import type { Logger } from 'pino';
 import { readFile } from 'node:fs/promises';
 import { reportDefaultOpen } from './default-open';
@@ -15,7 +15,8 @@ export async function bootIfEmpty(projection: MetaProjection, choice: string, lo
   for (const r of renumbered) log.info({ renumbered: { path: r.path, tag: r.tag } }, `universe ${choice}: duplicate unique renumbered`);
   try {
     const { revision } = await projection.store.boot(universe, 'stack:boot');
-    await projection.atLeast(revision);
+    // A large tree takes longer to load than a read may wait for the view.
+    await projection.atLeast(revision, TREE_LOAD_TIMEOUT_MS);
     log.info({ universe: choice, nodes: universe.nodes.length, revision }, 'booted universe into the empty store');
     reportDefaultOpen(projection.engine, undefined, Date.now(), log, `universe ${choice}`);
   } catch (err) {

@@ -12,6 +12,9 @@ interface KeyChange {
   modRevision: number;
 }
 
+/** How long the loading of a whole new tree (boot, import) may take before it counts as failed. */
+export const TREE_LOAD_TIMEOUT_MS = 5 * 60_000;
+
 export interface ProjectionOptions {
   /** How long a read "at least revision R" may wait before failing as unavailable. */
   consistencyTimeoutMs?: number;
@@ -86,10 +89,12 @@ export class MetaProjection {
     for (const w of this.waiters.splice(0)) w.resolve();
   }
 
-  /** Waits until the view reflects at least `revision` (a consistency token). */
-  async atLeast(revision: number): Promise<void> {
+  /**
+   * Waits until the view reflects at least `revision` (a consistency token), at most the
+   * consistency timeout — or `timeoutMs`, for a wait known to be long (a whole tree loading).
+   */
+  async atLeast(revision: number, timeoutMs = this.options.consistencyTimeoutMs ?? 2000): Promise<void> {
     if (this.revision >= revision) return;
-    const timeoutMs = this.options.consistencyTimeoutMs ?? 2000;
     const caughtUp = new Promise<void>((resolve) => this.waiters.push({ revision, resolve }));
     // The token may name a revision that touched no metadata: then nothing will arrive by watch.
     const probe = setTimeout(() => void this.catchUpIfIdle(revision), 50);
