@@ -57,6 +57,8 @@ async function main() {
         return { bytes };
       });
       const size = exported.value.bytes / MB;
+      // The generated tree hides most of itself behind VIEW ACEs: a small document measures nothing.
+      if (size < 10) throw new Error(`the export was only ${size.toFixed(2)} MB: the bench operator does not see the tree (give it View on am://)`);
       console.log(
         JSON.stringify({
           title: `Universe export through REST, ${NODES.toLocaleString('en-US')} nodes (policy and gateway as processes)`,
