@@ -22,17 +22,21 @@ export const STREAM_CHUNK_BYTES = 256 * 1024;
 /** A stream whose other end says nothing for this long is abandoned (both ends). */
 export const STREAM_IDLE_MS = 120_000;
 
-/** The prefix of the acknowledgement subjects of `service`'s instances: inside what its callers may publish. */
-export const streamSubjectPrefix = (service: string) => `am.${service}.stream.`;
+/**
+ * Where a service instance takes messages meant for it alone (`am.<service>.<kind>.`): the parts
+ * of a large request it agreed to take, the acknowledgements of the answers it streams. Inside
+ * what its callers may already publish.
+ */
+export const instanceSubjectPrefix = (service: string, kind: 'stream' | 'upload') => `am.${service}.${kind}.`;
 
 /**
- * Whether `subject` is one a reply may name for the requester to publish to (acknowledgements,
- * the parts of an upload): a literal subject below `am.<service>.<kind>.` of the service asked,
- * so that an answer can never make a caller publish on an event or another service's subject.
+ * Whether `subject` is one a reply may name for the requester to publish to: a literal subject
+ * below instanceSubjectPrefix of the service asked, so that an answer can never make a caller
+ * publish on an event or another service's subject.
  */
 export function isInstanceSubject(subject: unknown, requestSubject: string, kind: 'stream' | 'upload'): subject is string {
   const service = requestSubject.split('.')[1];
-  return typeof subject === 'string' && subject.startsWith(`am.${service}.${kind}.`) && /^[A-Za-z0-9_.-]+$/.test(subject) && !subject.includes('..');
+  return typeof subject === 'string' && subject.startsWith(instanceSubjectPrefix(service, kind)) && /^[A-Za-z0-9_.-]+$/.test(subject) && !subject.includes('..');
 }
 
 /** Strings and bytes regrouped into chunks of exactly `size` bytes (the last one shorter). */
@@ -71,7 +75,7 @@ export class ReplyStreams {
   private readonly open = new Map<string, Flow>();
 
   constructor(service: string) {
-    this.prefix = `${streamSubjectPrefix(service)}${randomBytes(8).toString('hex')}`;
+    this.prefix = `${instanceSubjectPrefix(service, 'stream')}${randomBytes(8).toString('hex')}`;
   }
 
   /** Sends `head` then `body` to `reply`, paced by the requester's acknowledgements. */

@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_BYTES, PartsAssembler } from '@am/bus';
+import { instanceSubjectPrefix, MAX_MESSAGE_BYTES, PartsAssembler } from '@am/bus';
 import { randomBytes } from 'node:crypto';
 import type { Msg } from 'nats';
 
@@ -26,7 +26,7 @@ export class RequestParts<E> {
   private readonly open = new Map<string, Upload<E>>();
 
   constructor(service: string) {
-    this.prefix = `am.${service}.upload.${randomBytes(8).toString('hex')}`;
+    this.prefix = `${instanceSubjectPrefix(service, 'upload')}${randomBytes(8).toString('hex')}`;
   }
 
   /** The subject to send parts to, or why not. */

@@ -23,8 +23,13 @@ async function nodeDetails(svc: MetadataService, caller: string, path: string, i
 
 /** One page of the (sorted) children: those after `after`, at most `limit`, and where the next starts. */
 function pageOfChildren<T extends { revision: number; children: string[] }>(whole: T, page: { limit: number; after?: string }): T & { more?: { revision: number; after: string } } {
-  const { items: children, more } = pageAfter(whole.children, page.after, (c, after) => c > after, page.limit);
-  return { ...whole, children, ...(more ? { more: { revision: whole.revision, after: children[children.length - 1] } } : {}) };
+  const { items: children, more } = cut(whole.children, page, whole.revision);
+  return { ...whole, children, ...(more ? { more } : {}) };
+}
+
+/** A later page's point in the past: its first page's revision, unless the view is still at it. */
+function pastOfPage(view: View, page: { revision?: number }): { revision: number } | undefined {
+  return page.revision === undefined || page.revision === view.revision ? undefined : { revision: page.revision };
 }
 
 /** Details, children, check/explain, who-can/what-can and history, all redacted for the caller. */
@@ -34,8 +39,7 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const caller = await svc.caller(credential);
       if (!page) return nodeDetails(svc, caller, path, includeChildren, asOf as PointInTime | undefined, atLeast);
       // Later pages are read at the first page's revision: the tree as it was then, if it has changed since.
-      const view = await svc.view(atLeast);
-      const at = page.revision === undefined || page.revision === view.revision ? undefined : { revision: page.revision };
+      const at = pastOfPage(await svc.view(atLeast), page);
       const whole = await nodeDetails(svc, caller, path, true, at ?? (asOf as PointInTime | undefined), atLeast);
       return pageOfChildren(whole, page);
     }),
@@ -136,17 +140,19 @@ async function pageOfList(
   list: (engine: View['engine'], now: number) => string[],
 ): Promise<{ revision: number; items: string[]; more?: { revision: number; after: string } }> {
   const view = await svc.view(atLeast);
-  if (!page || page.revision === undefined || page.revision === view.revision) {
+  const at = page ? pastOfPage(view, page) : undefined;
+  if (!page || !at) {
     const items = list(view.engine, svc.clock());
     return page ? cut(items, page, view.revision) : { revision: view.revision, items };
   }
-  const past = await PastView.open(svc, caller, { revision: page.revision }, atLeast);
+  const past = await PastView.open(svc, caller, at, atLeast);
   const then = list(past.past.engine, past.instant);
   const now = await past.seenNow(then);
-  return cut(then.filter(now), page, page.revision);
+  return cut(then.filter(now), page, at.revision);
 }
 
-function cut(items: string[], page: { limit: number; after?: string }, revision: number) {
+/** The page of sorted `items` after `page.after`, and where the next starts (read at `revision`). */
+function cut(items: string[], page: { limit: number; after?: string }, revision: number): { revision: number; items: string[]; more?: { revision: number; after: string } } {
   const { items: shown, more } = pageAfter(items, page.after, (p, after) => p > after, page.limit);
   return { revision, items: shown, ...(more ? { more: { revision, after: shown[shown.length - 1] } } : {}) };
 }
