@@ -25,7 +25,7 @@ export function etcdGrants(prefix: string): Record<EtcdServiceUser, EtcdGrant[]>
   // What every verifier watches: the CA chain, CRL, revocations, anchors and pins (PkiLayout.live).
   const pkiLive: EtcdGrant = { permission: 'Read', prefix: `${keys.domain('pki')}live/` };
   return {
-    policy: [{ permission: 'Readwrite', prefix: keys.domain('meta') }, { permission: 'Readwrite', prefix: keys.domain('events') }, signingKeys, pkiLive],
+    policy: [{ permission: 'Readwrite', prefix: keys.domain('meta') }, { permission: 'Readwrite', prefix: keys.domain('events') }, { permission: 'Readwrite', prefix: keys.domain('history') }, signingKeys, pkiLive],
     identity: [{ permission: 'Readwrite', prefix: keys.domain('identity') }],
     pki: [{ permission: 'Readwrite', prefix: keys.domain('pki') }],
     gateway: [signingKeys, pkiLive],

@@ -2,7 +2,7 @@
  * Key layout in etcd. Everything lives under one configurable prefix (default `/am/`), one
  * sub-prefix per owning domain, so a domain's data can be read, watched or wiped as a range.
  */
-export const DOMAINS = ['meta', 'events', 'identity', 'pki'] as const;
+export const DOMAINS = ['meta', 'events', 'history', 'identity', 'pki'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
 export class KeyLayout {

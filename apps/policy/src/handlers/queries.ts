@@ -1,10 +1,13 @@
 import { checkContract, defaultOpenContract, detailsContract, handler, historyContract, listChildrenContract, whatCanContract, whoCanContract, type BusHandler } from '@am/bus';
 import { compareOpenRegions, unwrap } from '@am/engine';
 import { NotFoundError, Op, parseOperation, parsePath, REDACTED_PRINCIPAL, REDACTED_ROLE, ROOT_PATH, type ExportedAnnotationJson } from '@am/model';
-import { eventMatches, replacesTree, type MetaEvent, type PointInTime } from '@am/store';
+import { replacesTree, type MetaEvent, type PointInTime } from '@am/store';
 import { pageAfter } from '../metadata/paging';
 import type { MetadataService, View } from '../metadata/metadata-service';
-import { judgePastSight, PresentSight } from '../metadata/past-sight';
+import { judgePastSight, PresentSight, type PastSight } from '../metadata/past-sight';
+
+/** History entries read and judged at a time while filling a page. */
+const HISTORY_BATCH = 500;
 import { PastView } from '../metadata/time-travel';
 
 /** Details of a node now, or (asOf) as the caller could see it then and may see it now. */
@@ -88,21 +91,31 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
       const target = parsePath(path);
       const now = svc.clock();
       unwrap(view.engine.check(caller, target, [Op.VIEW], now));
-      // The whole log once: the events asked for, and the replay that judges them in their past.
-      const log = await svc.store.events();
       const present = new PresentSight(view.engine, caller, now);
       // Pages go oldest first, each up to the first page's revision (later events wait for the next first page).
       const upTo = page?.revision ?? view.revision;
-      const after = page ? page.after : since;
-      const candidates = log.filter((e) => e.seq <= upTo && eventMatches(e, { path: target, subtree, after }) && (replacesTree(e) || present.sees(e.path)));
-      const entries = candidates.filter((e) => !replacesTree(e));
-      const sight = await judgePastSight(svc.history, log, present, caller, {
-        sightings: entries.flatMap((e) => [e.path, ...(e.removed ?? [])].map((p) => ({ path: p, from: e.seq }))),
-        entries,
-        names: namesIn,
-      });
-      // Shown: visible now and then (removed nodes: just before their removal too).
-      const visible = candidates.filter((e) => replacesTree(e) || (sight.visibleNow(e.path, e.seq) && sight.visibleThen(e)));
+      let after = page ? page.after : since;
+      // Read from the path's index in batches, each judged in its past with one replay, until a page is full.
+      const visible: MetaEvent[] = [];
+      const sightings = new Map<number, PastSight>();
+      for (;;) {
+        const batch = await svc.store.events({ path: target, subtree, after, upTo, first: HISTORY_BATCH });
+        const candidates = batch.filter((e) => replacesTree(e) || present.sees(e.path));
+        const entries = candidates.filter((e) => !replacesTree(e));
+        const sight = await judgePastSight(svc.history, svc.store, present, caller, {
+          sightings: entries.flatMap((e) => [e.path, ...(e.removed ?? [])].map((p) => ({ path: p, from: e.seq }))),
+          entries,
+          names: namesIn,
+        });
+        // Shown: visible now and then (removed nodes: just before their removal too).
+        for (const e of candidates) {
+          if (!replacesTree(e) && !(sight.visibleNow(e.path, e.seq) && sight.visibleThen(e))) continue;
+          visible.push(e);
+          sightings.set(e.seq, sight);
+        }
+        if (visible.length > limit || batch.length < HISTORY_BATCH) break;
+        after = batch[batch.length - 1].seq;
+      }
       const shown = visible.slice(0, limit);
       const more = visible.length > limit ? { revision: upTo, after: shown[shown.length - 1].seq } : undefined;
       const role = unwrap(view.engine.roleRedactor(caller, now));
@@ -113,6 +126,7 @@ export function queryHandlers(svc: MetadataService): BusHandler[] {
         revision: view.revision,
         more,
         events: shown.map((e) => {
+          const sight = sightings.get(e.seq)!;
           const then = (name: string) => replacesTree(e) || sight.nameVisibleThen(e, name);
           const shownEvent = { ...e, ...(e.removed ? { removed: e.removed.filter((p) => sight.visibleNow(p, e.seq)) } : {}), ...(operator ? {} : { nodes: undefined }) };
           return eventView(
@@ -180,7 +194,7 @@ function namesIn(e: MetaEvent): string[] {
  * View them, are replaced as details replaces roles (access-model §7.3).
  */
 function eventView(e: MetaEvent, role: (role: string) => string, actor: (principal: string) => string) {
-  const { id: _id, generation: _generation, parts: _parts, ...rest } = e;
+  const { id: _id, order: _order, generation: _generation, parts: _parts, ...rest } = e;
   const redact = <A extends ExportedAnnotationJson | null | undefined>(a: A): A =>
     a && { ...a, ...(a.role !== undefined ? { role: role(a.role) } : {}), ...(a.acls ? { acls: a.acls.map((acl) => ({ roles: acl.roles.map(role) })) } : {}) };
   return {

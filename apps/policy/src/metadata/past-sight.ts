@@ -1,6 +1,6 @@
 import type { AccessEngine } from '@am/engine';
 import { Op, parentPath, ROOT_PATH } from '@am/model';
-import { replacesTree, type MetaEvent, type MetaHistory } from '@am/store';
+import { replacesTree, type MetaEvent, type MetaHistory, type MetaStore } from '@am/store';
 
 /**
  * Time travel shows a past state only to a caller that may see it now and could see it then
@@ -63,18 +63,20 @@ function phasesOf(e: MetaEvent): ('before' | 'after')[] {
 }
 
 /**
- * Judges `sightings` (now) and history `entries` (then) against `log`, the whole event log in
- * order. Past visibility is judged at the time of the event concerned; every past tree needed
- * comes from one replay (MetaHistory.around), and none when nothing asks about the past.
+ * Judges `sightings` (now) and history `entries` (then). Past visibility is judged at the time of
+ * the event concerned; every past tree needed comes from one replay (MetaHistory.around), and
+ * none when nothing asks about the past; removals are read from the removal index from the
+ * earliest sighting on.
  */
 export async function judgePastSight(
   history: MetaHistory,
-  log: readonly MetaEvent[],
+  store: MetaStore,
   present: PresentSight,
   caller: string,
   asked: { sightings?: readonly Sighting[]; entries?: readonly MetaEvent[]; names?: (e: MetaEvent) => readonly string[] },
 ): Promise<PastSight> {
-  const removals = removalIndex(log);
+  const sightings = asked.sightings ?? [];
+  const removals = await removalIndex(store, sightings.length ? Math.min(...sightings.map((s) => s.from)) : Infinity);
   const looks = new Map<number, { before: Set<string>; after: Set<string>; names?: { phase: 'before' | 'after'; list: readonly string[] } }>();
   const lookAt = (seq: number) => {
     let l = looks.get(seq);
@@ -82,7 +84,7 @@ export async function judgePastSight(
     return l;
   };
   const removalOf = new Map<string, number | undefined>();
-  for (const { path, from } of asked.sightings ?? []) {
+  for (const { path, from } of sightings) {
     const key = `${from} ${path}`;
     if (removalOf.has(key)) continue;
     const seq = path === ROOT_PATH ? undefined : removals.firstFrom(path, from);
@@ -104,7 +106,7 @@ export async function judgePastSight(
     for (const path of l[phase]) if (visible(path)) seen.add(`${e.seq} ${phase} ${path}`);
     if (l.names?.phase === phase) for (const name of l.names.list) if (visible(name)) seen.add(`${e.seq} named ${name}`);
   };
-  await history.around(log, new Set(looks.keys()), { before: look('before'), after: look('after') });
+  await history.around(new Set(looks.keys()), { before: look('before'), after: look('after') });
   return {
     visibleNow(path, from) {
       if (!present.sees(path)) return false;
@@ -117,11 +119,13 @@ export async function judgePastSight(
   };
 }
 
-/** For each path, the seqs of the events that removed it; and the boot/imports, which remove everything. */
-function removalIndex(log: readonly MetaEvent[]) {
+/** For each path, the seqs of the events at or after `from` that removed it; and the boot/imports, which remove everything. */
+async function removalIndex(store: MetaStore, from: number) {
   const byPath = new Map<string, number[]>();
   const resets: number[] = [];
-  for (const d of log) {
+  const orders: string[] = [];
+  if (from !== Infinity) for await (const r of store.log.entries(store.layout.removalIndex, { after: from - 1 })) orders.push(r.order);
+  for (const d of await store.log.eventsAt(orders)) {
     if (replacesTree(d)) resets.push(d.seq);
     if (d.kind !== 'delete-node') continue;
     for (const path of new Set([d.path, ...(d.removed ?? [])])) {

@@ -1,6 +1,6 @@
 import { unwrap, type Explanation } from '@am/engine';
 import { isAce, isAncestorOrSelf, isAppliedRole, isRootOrTopLevel, InvalidArgumentError, NotFoundError, Op, parentPath, REDACTED_ROLE, type Annotation, type DetailsResult, type Universe, type UniverseNode } from '@am/model';
-import type { MetaEvent, PastTree, PointInTime } from '@am/store';
+import type { PastTree, PointInTime } from '@am/store';
 import { judgePastSight, PresentSight } from './past-sight';
 import type { MetadataService, View } from './metadata-service';
 
@@ -12,7 +12,6 @@ import type { MetadataService, View } from './metadata-service';
 export class PastView {
   private constructor(
     private readonly svc: MetadataService,
-    private readonly log: readonly MetaEvent[],
     readonly past: PastTree,
     readonly present: View,
     private readonly caller: string,
@@ -20,16 +19,15 @@ export class PastView {
     private readonly presentRole: (role: string) => string,
   ) {}
 
-  /** Opens the tree at `asOf` for `caller`: the log is read once, for the past tree and every judgement after. */
+  /** Opens the tree at `asOf` for `caller`. */
   static async open(svc: MetadataService, caller: string, asOf: PointInTime, atLeast?: number): Promise<PastView> {
     const present = await svc.view(atLeast);
-    const log = await svc.store.events();
-    const past = await svc.history.at(asOf, log);
+    const past = await svc.history.at(asOf);
     if (!past.engine.has(caller)) {
       throw new InvalidArgumentError(`asOf: ${caller} did not exist at ${asOf.time !== undefined ? asOf.time : `revision ${asOf.revision}`}`);
     }
     const now = svc.clock();
-    return new PastView(svc, log, past, present, caller, new PresentSight(present.engine, caller, now), unwrap(present.engine.roleRedactor(caller, now)));
+    return new PastView(svc, past, present, caller, new PresentSight(present.engine, caller, now), unwrap(present.engine.roleRedactor(caller, now)));
   }
 
   /** The instant the past tree is judged at (activity windows): the time asked, or that of the revision. */
@@ -40,7 +38,7 @@ export class PastView {
   /** Of `paths`, seen in the past state, those the caller may also see now (removed since: PastSight.now). */
   async seenNow(paths: readonly string[]): Promise<(path: string) => boolean> {
     const from = this.past.revision + 1;
-    const judged = await judgePastSight(this.svc.history, this.log, this.sight, this.caller, { sightings: paths.map((path) => ({ path, from })) });
+    const judged = await judgePastSight(this.svc.history, this.svc.store, this.sight, this.caller, { sightings: paths.map((path) => ({ path, from })) });
     return (path) => judged.visibleNow(path, from);
   }
 

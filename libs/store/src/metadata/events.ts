@@ -10,6 +10,8 @@ export type MetaEventKind = 'boot' | 'import' | 'create-node' | 'delete-node' | 
 export interface MetaEvent {
   id: string;
   seq: number;
+  /** Where it stands in the log (MetaLayout: commit order). */
+  order: string;
   time: string;
   actor: string;
   kind: MetaEventKind;
@@ -27,7 +29,7 @@ export interface MetaEvent {
   parts?: number;
 }
 
-export type StoredEvent = Omit<MetaEvent, 'seq'>;
+export type StoredEvent = Omit<MetaEvent, 'seq' | 'order'>;
 
 /** A boot or an import: the event replaced the whole tree. */
 export const replacesTree = (e: Pick<MetaEvent, 'kind'>): boolean => e.kind === 'boot' || e.kind === 'import';

@@ -1,5 +1,5 @@
 import { AccessEngine } from '@am/engine';
-import { InvalidArgumentError } from '@am/model';
+import { FailedPreconditionError, InvalidArgumentError, type Universe } from '@am/model';
 import { decodeAnnotation } from './codec';
 import { replacesTree, type MetaEvent } from './events';
 import type { MetaStore } from './meta-store';
@@ -43,11 +43,18 @@ export function replayEvent(engine: AccessEngine, e: MetaEvent): void {
   }
 }
 
+/** Where a past tree is rebuilt from: a snapshot or a boot/import at or before the point, or the empty tree. */
+interface Origin {
+  seq: number;
+  time: number;
+  universe: () => Promise<Universe>;
+}
+
 /**
- * Time travel: the tree as it was at any past revision or instant, rebuilt from the events alone
- * (the last boot/import at or before that point, then every change after it, in commit order).
- * Rebuilt trees are kept in a small LRU keyed by the event they end at, so repeated questions
- * about the same moment cost one replay.
+ * Time travel: the tree as it was at any past revision or instant, rebuilt from the nearest
+ * snapshot or boot/import at or before that point and the events after it (read from that point
+ * in the log, never from its start). Rebuilt trees are kept in a small LRU keyed by the event they
+ * end at, so repeated questions about the same moment cost one replay.
  */
 export class MetaHistory {
   private readonly cache = new Map<number, AccessEngine>();
@@ -57,69 +64,102 @@ export class MetaHistory {
     private readonly cacheSize = 4,
   ) {}
 
-  /** The tree at `point`; `events` is the whole log when the caller has read it already (else it is read here). */
-  async at(point: PointInTime, events?: readonly MetaEvent[]): Promise<PastTree> {
-    events ??= await this.store.events();
+  /** The tree at `point` (after the last event at or before it). */
+  async at(point: PointInTime): Promise<PastTree> {
     const cutoff = point.time !== undefined ? Date.parse(point.time) : undefined;
     if (cutoff !== undefined && Number.isNaN(cutoff)) throw new InvalidArgumentError(`invalid time ${JSON.stringify(point.time)}`);
-    const upTo = events.filter((e) => (cutoff !== undefined ? Date.parse(e.time) <= cutoff : e.seq <= point.revision!));
-    const last = upTo.at(-1);
-    const revision = last?.seq ?? 0;
-    const time = cutoff ?? (last ? Date.parse(last.time) : 0);
-    const cached = this.cache.get(revision);
-    if (cached) {
-      this.cache.delete(revision);
-      this.cache.set(revision, cached);
-      return { engine: cached, revision, time };
+    if (cutoff === undefined) {
+      const last = await this.store.log.lastUpTo(this.store.layout.events, point.revision!);
+      const revision = last?.seq ?? 0;
+      const cached = this.cached(revision);
+      const time = async () => (last ? Date.parse((await this.store.log.eventsAt([last.order]))[0]?.time ?? '') || 0 : 0);
+      if (cached) return { engine: cached, revision, time: await time() };
+      const origin = await this.origin({ seq: revision });
+      const { engine, last: replayed } = await this.replayFrom(origin, (e) => e.seq <= revision);
+      return this.remember(engine, replayed?.seq ?? origin.seq, replayed ? Date.parse(replayed.time) : origin.time);
     }
-    const engine = await this.replay(upTo);
-    this.cache.set(revision, engine);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    return { engine, revision, time };
-  }
-
-  /** Replays a prefix of the history: from its last boot/import (or an empty tree) onwards. */
-  async replay(events: readonly MetaEvent[]): Promise<AccessEngine> {
-    const start = lastReset(events, events.length);
-    const engine = await this.treeOf(events[start]);
-    for (const e of events.slice(start + 1)) replayEvent(engine, e);
-    return engine;
+    // An instant: the state just before the first change recorded after it.
+    const origin = await this.origin({ time: cutoff });
+    const { engine, last } = await this.replayFrom(origin, (e) => Date.parse(e.time) <= cutoff);
+    const revision = last?.seq ?? origin.seq;
+    const tree = this.remember(engine, revision, cutoff);
+    return { ...tree, time: cutoff };
   }
 
   /**
-   * Many questions about the past in one replay: for each event `e` of `events` (the whole log, in
-   * order) whose seq is in `seqs`, calls `visit.before(tree, e)` on the tree just before `e` was
-   * applied and `visit.after(tree, e)` just after. One pass from the last boot/import before the
-   * earliest of them, whatever their number. The trees are fresh (never the cached ones).
+   * Many questions about the past in one replay: for each event `e` whose seq is in `seqs`, calls
+   * `visit.before(tree, e)` on the tree just before `e` was applied and `visit.after(tree, e)` just
+   * after. One pass from the nearest snapshot or boot/import before the earliest of them to the
+   * latest. The trees are fresh (never the cached ones).
    */
-  async around(events: readonly MetaEvent[], seqs: ReadonlySet<number>, visit: EventVisit): Promise<void> {
+  async around(seqs: ReadonlySet<number>, visit: EventVisit): Promise<void> {
     if (seqs.size === 0) return;
     let first = Infinity;
     let last = -Infinity;
     for (const seq of seqs) [first, last] = [Math.min(first, seq), Math.max(last, seq)];
-    const from = events.findIndex((e) => e.seq >= first);
-    if (from < 0) return;
-    const start = lastReset(events, from);
-    let tree = await this.treeOf(events[start]);
-    for (let i = start + 1; i < events.length && events[i].seq <= last; i++) {
-      const e = events[i];
+    const origin = await this.origin({ seq: first - 1 });
+    let tree = AccessEngine.fromUniverse(await origin.universe());
+    for await (const e of this.store.log.events({ after: origin.seq, upTo: last })) {
       const asked = seqs.has(e.seq);
       if (asked) visit.before?.(tree, e);
-      if (replacesTree(e)) tree = await this.treeOf(e);
+      if (replacesTree(e)) tree = AccessEngine.fromUniverse(await this.store.bootedUniverse(e));
       else replayEvent(tree, e);
       if (asked) visit.after?.(tree, e);
     }
   }
 
-  /** The tree a boot/import loaded, or the empty tree before the first. */
-  private async treeOf(reset: MetaEvent | undefined): Promise<AccessEngine> {
-    return AccessEngine.fromUniverse(reset ? await this.store.bootedUniverse(reset) : { nodes: [] });
+  /** Replays the events after `origin` while `keep` holds for them (they are in commit order). */
+  private async replayFrom(origin: Origin, keep: (e: MetaEvent) => boolean): Promise<{ engine: AccessEngine; last?: MetaEvent }> {
+    let engine = AccessEngine.fromUniverse(await origin.universe());
+    let last: MetaEvent | undefined;
+    for await (const e of this.store.log.events({ after: origin.seq })) {
+      if (!keep(e)) break;
+      if (replacesTree(e)) engine = AccessEngine.fromUniverse(await this.store.bootedUniverse(e));
+      else replayEvent(engine, e);
+      last = e;
+    }
+    return { engine, last };
   }
-}
 
-/** The index of the last boot/import before `before` (-1: none, the tree starts empty). */
-function lastReset(events: readonly MetaEvent[], before: number): number {
-  let i = before - 1;
-  while (i >= 0 && !replacesTree(events[i])) i--;
-  return i;
+  /** The latest snapshot or boot/import at or before a sequence number or an instant. */
+  private async origin(point: { seq: number; time?: undefined } | { time: number; seq?: undefined }): Promise<Origin> {
+    const store = this.store;
+    const before = (seq: number, time: number) => (point.time !== undefined ? time <= point.time : seq <= point.seq!);
+    const horizon = await store.horizon();
+    if (horizon && (point.time !== undefined ? point.time < Date.parse(horizon.time) : point.seq! < horizon.seq)) {
+      throw new FailedPreconditionError(`history before revision ${horizon.seq} (${horizon.time}) is no longer kept (AM_HISTORY_RETENTION)`);
+    }
+    let best: Origin = { seq: 0, time: 0, universe: async () => ({ nodes: [] }) };
+    for (const m of await store.snapshots()) {
+      if (before(m.seq, Date.parse(m.time)) && m.seq > best.seq) best = { seq: m.seq, time: Date.parse(m.time), universe: () => store.snapshotUniverse(m) };
+    }
+    const resets: MetaEvent[] = [];
+    if (point.time === undefined) {
+      const last = await store.log.lastUpTo(store.layout.resetIndex, point.seq);
+      if (last) resets.push(...(await store.log.eventsAt([last.order])));
+    } else {
+      const all: string[] = [];
+      for await (const r of store.log.entries(store.layout.resetIndex)) all.push(r.order);
+      resets.push(...(await store.log.eventsAt(all)));
+    }
+    for (const r of resets) {
+      if (before(r.seq, Date.parse(r.time)) && r.seq > best.seq) best = { seq: r.seq, time: Date.parse(r.time), universe: () => store.bootedUniverse(r) };
+    }
+    return best;
+  }
+
+  private cached(revision: number): AccessEngine | undefined {
+    const hit = this.cache.get(revision);
+    if (hit) {
+      this.cache.delete(revision);
+      this.cache.set(revision, hit);
+    }
+    return hit;
+  }
+
+  private remember(engine: AccessEngine, revision: number, time: number): PastTree {
+    this.cache.set(revision, engine);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    return { engine, revision, time };
+  }
 }

@@ -1,4 +1,4 @@
-import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, PayloadTooLargeError, UnavailableError, type Annotation, type Universe } from '@am/model';
+import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, PayloadTooLargeError, ROOT_PATH, UnavailableError, type Annotation, type Universe } from '@am/model';
 import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
@@ -6,6 +6,7 @@ import { decodeAnnotation, encodeAnnotation } from './codec';
 import { annotationJson, replacesTree, type MetaEvent, type StoredEvent } from './events';
 import { withDeadline } from '../deadline';
 import { MetaLayout } from './layout';
+import { MetaLog } from './log';
 
 /** What the decision behind a write was based on, captured when the write was authorized. */
 export interface WriteExpectations {
@@ -18,6 +19,17 @@ export interface Snapshot {
   generation?: string;
   revision: number;
   universe: Universe;
+}
+
+/** A snapshot of the tree kept in the history: the state just after the event at `order`. */
+export interface SnapshotManifest {
+  order: string;
+  seq: number;
+  /** The time of that event. */
+  time: string;
+  generation?: string;
+  nodes: number;
+  parts: number;
 }
 
 export interface BootOptions {
@@ -51,6 +63,8 @@ export class StaleWriteError extends ConflictError {
 
 /** Target size of one stored part of a boot/import's universe (well below etcd's request limit). */
 const PART_BYTES = 256 * 1024;
+/** Stored parts read in one request (each about PART_BYTES). */
+const PARTS_PER_READ = 32;
 /** Staging transactions of a boot/import in flight at once. */
 const STAGING_CONCURRENCY = 8;
 
@@ -75,6 +89,7 @@ export function eventMatches(event: MetaEvent, filter: EventFilter): boolean {
  */
 export class MetaStore {
   readonly layout: MetaLayout;
+  readonly log: MetaLog;
   private readonly chunkSize: number;
   private readonly pageSize: number;
   private readonly timeoutMs: number;
@@ -88,6 +103,7 @@ export class MetaStore {
     this.chunkSize = options.chunkSize ?? 100;
     this.pageSize = options.pageSize ?? 10_000;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.log = new MetaLog(etcd, this.layout, (p) => this.guard(p));
   }
 
   /** A consistent snapshot: the generation in force and its whole tree, read at one revision. */
@@ -161,22 +177,53 @@ export class MetaStore {
       };
       await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, stage));
       const event: StoredEvent = { id: eventId, time: new Date().toISOString(), actor, kind: opts.kind ?? 'boot', path: 'am://', nodes: universe.nodes.length, generation, parts };
-      const flip = stillCurrent();
-      // An import decided on a view at revision R: no write may have landed in that tree since.
-      if (opts.replacing) flip.and(this.layout.stamp(opts.replacing.generation), 'Mod', '<', opts.replacing.revision + 1);
-      const flipped = await this.guard(flip.then(this.etcd.put(this.layout.current).value(generation), this.etcd.put(this.layout.event(event.id)).value(JSON.stringify(event))).commit());
-      if (!flipped.succeeded) {
-        if (opts.replacing) throw new StaleWriteError('the tree changed while the import was prepared; retry', Number(flipped.header!.revision));
-        throw new FailedPreconditionError('data already exists');
-      }
+      const flipped = await this.flip(event, generation, previous && { generation: previous.value.toString(), modRevision: Number(previous.mod_revision) }, opts);
       if (previous) await this.guard(this.etcd.delete().prefix(this.layout.generation(previous.value.toString())).exec());
-      return { revision: Number(flipped.header!.revision), generation };
+      return { revision: flipped, generation };
     } catch (err) {
       // Nothing staged is visible; remove it so a failed boot leaves no trace.
       await this.etcd.delete().prefix(this.layout.generation(generation)).exec().catch(() => undefined);
       await this.etcd.delete().prefix(this.layout.eventParts(eventId)).exec().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Makes a staged generation current and records its event. The event's order is a revision read
+   * just before, and the flip requires that no write landed in the old tree since (else it reads
+   * again, a few times): so the boot sorts after every event of the tree it replaces.
+   */
+  private async flip(event: StoredEvent, generation: string, previous: { generation: string; modRevision: number } | undefined, opts: BootOptions): Promise<number> {
+    const L = this.layout;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const head = Number((await this.guard(this.etcd.get(L.current).exec())).header!.revision);
+      const order = MetaLayout.order(head, event.id);
+      const flip = this.etcd.if(L.current, 'Mod', '==', previous?.modRevision ?? 0);
+      if (previous) flip.and(L.stamp(previous.generation), 'Mod', '<', head + 1);
+      // An import decided on a view at revision R: no write may have landed in that tree since.
+      if (opts.replacing) flip.and(L.stamp(opts.replacing.generation), 'Mod', '<', opts.replacing.revision + 1);
+      const flipped = await this.guard(flip.then(this.etcd.put(L.current).value(generation), this.etcd.put(L.event(order)).value(JSON.stringify(event)), ...this.indexOps(event, order)).commit());
+      if (flipped.succeeded) return Number(flipped.header!.revision);
+      const now = await this.guard(this.etcd.get(L.current).exec());
+      if (Number(now.kvs[0]?.mod_revision ?? 0) !== (previous?.modRevision ?? 0)) throw new FailedPreconditionError('data already exists');
+      if (opts.replacing) throw new StaleWriteError('the tree changed while the import was prepared; retry', Number(flipped.header!.revision));
+      // A write to the old tree landed after `head`: read again.
+    }
+    throw new UnavailableError('the tree kept changing while a boot was committed; retry');
+  }
+
+  /** The index entries an event is listed under (MetaLayout): its path, each ancestor's subtree, resets and removals. */
+  private indexKeys(event: Pick<StoredEvent, 'kind' | 'path'>, order: string): string[] {
+    const L = this.layout;
+    const keys = [L.selfIndex(event.path)];
+    for (let p = event.path; p !== ROOT_PATH; p = parentPath(p)) keys.push(L.subtreeIndex(p));
+    if (replacesTree(event)) keys.push(L.resetIndex);
+    if (replacesTree(event) || event.kind === 'delete-node') keys.push(L.removalIndex);
+    return keys.map((prefix) => `${prefix}${order}`);
+  }
+
+  private indexOps(event: StoredEvent, order: string): IOperation[] {
+    return this.indexKeys(event, order).map((key) => this.etcd.put(key).value(event.kind));
   }
 
   /** Commits an approved change with its event; a stale decision is a ConflictError. */
@@ -230,35 +277,143 @@ export class MetaStore {
         break;
       }
     }
-    ops.push(this.etcd.put(L.event(event.id)).value(JSON.stringify(event)), this.etcd.put(L.stamp(g)).value(event.id));
+    const order = MetaLayout.order(expect.revision, event.id);
+    ops.push(this.etcd.put(L.event(order)).value(JSON.stringify(event)), this.etcd.put(L.stamp(g)).value(event.id), ...this.indexOps(event, order));
     const result = await this.guard(txn.then(...ops).commit());
     if (!result.succeeded) throw new StaleWriteError(conflictMessage(change), Number(result.header!.revision));
     return { revision: Number(result.header!.revision) };
   }
 
-  /** Events in commit order, optionally only those on a path or its subtree and after a sequence number. */
-  async events(filter: EventFilter & { limit?: number } = {}): Promise<MetaEvent[]> {
-    const head = await this.guard(this.etcd.get(this.layout.current).exec());
-    const out: MetaEvent[] = [];
-    for await (const kv of this.scan(this.layout.events, Number(head.header!.revision))) {
-      const event = { ...(JSON.parse(kv.value) as StoredEvent), seq: kv.modRevision };
-      if (eventMatches(event, filter)) out.push(event);
+  /**
+   * Events in commit order, optionally only those on a path or its subtree and after a sequence
+   * number: read from the log or from the path's indexes, never the whole log for one path.
+   */
+  async events(filter: EventFilter & { limit?: number; first?: number; upTo?: number } = {}): Promise<MetaEvent[]> {
+    const range = { after: filter.after, upTo: filter.upTo };
+    const first = filter.first ?? Infinity;
+    let out: MetaEvent[] = [];
+    if (!filter.path || (filter.subtree && filter.path === ROOT_PATH)) {
+      for await (const e of this.log.events(range)) {
+        if (out.length >= first) break;
+        out.push(e);
+      }
+    } else {
+      const orders: { order: string; seq: number }[] = [];
+      const indexes = [filter.subtree ? this.layout.subtreeIndex(filter.path) : this.layout.selfIndex(filter.path), this.layout.resetIndex];
+      for (const index of indexes) {
+        let n = 0;
+        for await (const e of this.log.entries(index, range)) {
+          if (n++ >= first) break;
+          orders.push(e);
+        }
+      }
+      orders.sort((a, b) => a.seq - b.seq);
+      const unique = orders.filter((o, i) => i === 0 || orders[i - 1].seq !== o.seq).slice(0, first);
+      out = await this.log.eventsAt(unique.map((o) => o.order));
     }
-    out.sort((a, b) => a.seq - b.seq);
     return filter.limit ? out.slice(-filter.limit) : out;
   }
 
   /** The universe a boot/import event loaded, read back from its stored parts. */
   async bootedUniverse(event: MetaEvent): Promise<Universe> {
-    const nodes: { path: string; annotations: Annotation[] }[] = [];
-    for (let i = 0; i < (event.parts ?? 0); i++) {
-      const res = await this.guard(this.etcd.get(this.layout.eventPart(event.id, i)).exec());
-      const kv = res.kvs[0];
-      if (!kv) throw new UnavailableError(`part ${i} of event ${event.id} is missing`);
-      for (const n of JSON.parse(kv.value.toString()) as { path: string; annotations: string[] }[]) {
-        nodes.push({ path: n.path, annotations: n.annotations.map(decodeAnnotation) });
-      }
+    return this.readParts(this.layout.eventParts(event.id), event.parts ?? 0, `event ${event.id}`);
+  }
+
+  /** Where the kept history starts (AM_HISTORY_RETENTION), if older events were dropped. */
+  async horizon(): Promise<SnapshotManifest | undefined> {
+    const res = await this.guard(this.etcd.get(this.layout.horizon).exec());
+    return res.kvs[0] ? (JSON.parse(res.kvs[0].value.toString()) as SnapshotManifest) : undefined;
+  }
+
+  /** About how many events follow sequence number `seq` (exact but for one at the edge; for deciding when to snapshot). */
+  async countEventsAfter(seq: number): Promise<number> {
+    const from = `${this.layout.events}${MetaLayout.orderFloor(seq + 1)}`;
+    return this.guard(this.etcd.getAll().inRange(new Range(from, Range.prefix(this.layout.events).end)).count());
+  }
+
+  /**
+   * Retention: makes `boundary` the horizon (time travel before it is refused from then on), then
+   * drops every event up to it with its index entries and stored parts, and the older snapshots.
+   * Costs what it drops. Returns the number of events dropped.
+   */
+  async dropHistoryBefore(boundary: SnapshotManifest): Promise<number> {
+    const L = this.layout;
+    await this.guard(this.etcd.put(L.horizon).value(JSON.stringify(boundary)).exec());
+    let dropped = 0;
+    let ops: IOperation[] = [];
+    const flush = async () => {
+      if (ops.length) await this.guard(this.etcd.if(L.horizon, 'Create', '>', 0).then(...ops).commit());
+      ops = [];
+    };
+    for await (const e of this.log.events({ upTo: boundary.seq })) {
+      const mine = [L.event(e.order), ...this.indexKeys(e, e.order)].map((key) => this.etcd.delete().key(key));
+      if (replacesTree(e)) mine.push(this.etcd.delete().prefix(L.eventParts(e.id)));
+      if (ops.length + mine.length > this.chunkSize) await flush();
+      ops.push(...mine);
+      dropped++;
     }
+    await flush();
+    for (const m of await this.snapshots()) {
+      if (m.seq >= boundary.seq) continue;
+      await this.guard(this.etcd.delete().key(`${L.snapshots}${m.order}`).exec());
+      await this.guard(this.etcd.delete().prefix(L.snapshotParts(m.order)).exec());
+    }
+    return dropped;
+  }
+
+  /** The snapshots of the tree kept in the history, oldest first. */
+  async snapshots(): Promise<SnapshotManifest[]> {
+    const res = await this.guard(this.etcd.getAll().prefix(this.layout.snapshots).exec());
+    return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as SnapshotManifest).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The tree a snapshot holds. */
+  async snapshotUniverse(m: SnapshotManifest): Promise<Universe> {
+    return this.readParts(this.layout.snapshotParts(m.order), m.parts, `snapshot ${m.order}`);
+  }
+
+  /**
+   * Keeps `universe` as the tree just after the event `at` (in generation `generation`): parts
+   * first, then the manifest that makes it visible, so a snapshot cut short is never used.
+   */
+  async saveSnapshot(universe: Universe, at: { order: string; seq: number; time: string }, generation: string | undefined): Promise<SnapshotManifest> {
+    const parts = partition(universe);
+    let next = 0;
+    const write = async () => {
+      while (next < parts.length) {
+        const i = next++;
+        await this.guard(this.etcd.put(this.layout.snapshotPart(at.order, i)).value(JSON.stringify(parts[i])).exec());
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, write));
+      const manifest: SnapshotManifest = { order: at.order, seq: at.seq, time: at.time, generation, nodes: universe.nodes.length, parts: parts.length };
+      await this.guard(this.etcd.put(`${this.layout.snapshots}${at.order}`).value(JSON.stringify(manifest)).exec());
+      return manifest;
+    } catch (err) {
+      await this.etcd.delete().prefix(this.layout.snapshotParts(at.order)).exec().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Reads `count` stored parts of a universe under `prefix`, several per request. */
+  private async readParts(prefix: string, count: number, what: string): Promise<Universe> {
+    const nodes: { path: string; annotations: Annotation[] }[] = [];
+    let seen = 0;
+    const end = Range.prefix(prefix).end;
+    let start = Buffer.from(prefix);
+    while (seen < count) {
+      const page = await this.guard(this.etcd.getAll().inRange(new Range(start, end)).limit(PARTS_PER_READ).exec());
+      for (const kv of page.kvs) {
+        for (const n of JSON.parse(kv.value.toString()) as { path: string; annotations: string[] }[]) {
+          nodes.push({ path: n.path, annotations: n.annotations.map(decodeAnnotation) });
+        }
+      }
+      seen += page.kvs.length;
+      if (!page.more || page.kvs.length === 0) break;
+      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
+    }
+    if (seen !== count) throw new UnavailableError(`${what}: ${count - seen} of its ${count} parts are missing`);
     return { nodes };
   }
 
