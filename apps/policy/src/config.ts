@@ -1,4 +1,4 @@
-import { bool, bootUniverse, commonSettings, duration, recordKeySettings, setting } from '@am/runtime';
+import { bool, bootUniverse, commonSettings, duration, positiveInt, recordKeySettings, retention, setting } from '@am/runtime';
 
 export const policySettings = {
   ...commonSettings,
@@ -9,4 +9,7 @@ export const policySettings = {
   AM_SSH_REQUIRE_NATIVE_LOGIN: setting(bool, 'ssh login also needs am://role/native-login to pass View+VouchFor on the principal (§8.6)', {
     default: 'false',
   }),
+  AM_SNAPSHOT_EVERY: setting(positiveInt, 'take a snapshot of the tree into the history after this many events (time travel and starts replay from the nearest)', { default: '10000' }),
+  AM_HISTORY_RETENTION: setting(retention, 'how long events are kept: all, or a duration (older ones are dropped up to the newest snapshot before it)', { default: 'all' }),
+  AM_HISTORY_INTERVAL: setting(duration, 'how often the history is looked after (snapshot due? events past retention?)', { default: '30s' }),
 } as const;

@@ -2,7 +2,7 @@ import { CallerResolver, SigningKeyDirectory } from '@am/auth';
 import { GATEWAY_TLS_PRINCIPAL, METADATA_EVENTS_SUBJECT } from '@am/bus';
 import { PkiView } from '@am/pki-state';
 import { connectBus, loadConfig, startBackend, type ConfigOf } from '@am/runtime';
-import { MetaHistory, MetaProjection, MetaStore } from '@am/store';
+import { HistoryKeeper, MetaHistory, MetaProjection, MetaStore } from '@am/store';
 import { policySettings } from './config';
 import { commandHandlers } from './handlers/commands';
 import { identityHandlers } from './handlers/identity';
@@ -27,6 +27,7 @@ function domainEvent({ change, actor, revision }: Committed) {
  */
 export async function startPolicy(config: PolicyConfig = loadConfig(policySettings)) {
   let service: MetadataService | undefined;
+  let keeper: HistoryKeeper | undefined;
   const backend = await startBackend({
     service: 'policy',
     config,
@@ -35,6 +36,8 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
       const projection = new MetaProjection(etcd, store, {
         consistencyTimeoutMs: config.AM_CONSISTENCY_TIMEOUT,
         onError: (err) => log.warn({ err: err.message }, 'metadata watch interrupted; reloading'),
+        fromSnapshots: true,
+        onStarted: (how) => log.info(how, 'metadata projection ready'),
       });
       const signingKeys = new SigningKeyDirectory(etcd, keys, { recordKey: config.AM_IDENTITY_RECORD_KEY, ignored, onError: (err) => log.warn({ err: err.message }, 'signing keys') });
       // Certificate credentials (x509:…, forwarded by the gateway's mTLS listener) are verified against the live PKI trust state.
@@ -57,6 +60,17 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
         onCommit: (c) => void events.emit(`${METADATA_EVENTS_SUBJECT}.${c.change.kind}`, domainEvent(c)).catch((err: Error) => log.warn({ err: err.message }, 'event not published')),
       });
       service = svc;
+      keeper = new HistoryKeeper(projection, store, { snapshotEvery: config.AM_SNAPSHOT_EVERY, retentionMs: config.AM_HISTORY_RETENTION });
+      const keep = () =>
+        keeper!
+          .tick()
+          .then((r) => {
+            if (r.snapshot) log.info({ seq: r.snapshot.seq, nodes: r.snapshot.nodes, parts: r.snapshot.parts }, 'history snapshot taken');
+            if (r.dropped) log.info({ dropped: r.dropped }, 'history past retention dropped');
+          })
+          .catch((err: Error) => log.warn({ err: err.message }, 'history upkeep failed; next round retries'));
+      const upkeep = setInterval(keep, config.AM_HISTORY_INTERVAL);
+      upkeep.unref();
       return {
         handlers: [
           ...commandHandlers(svc),
@@ -65,6 +79,7 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
           ...identityHandlers(svc, resolver, { requireNativeLogin: config.AM_SSH_REQUIRE_NATIVE_LOGIN }),
         ],
         close: async () => {
+          clearInterval(upkeep);
           await Promise.allSettled([projection.stop(), signingKeys.stop(), pki.stop(), events.close()]);
         },
       };
@@ -75,6 +90,11 @@ export async function startPolicy(config: PolicyConfig = loadConfig(policySettin
     get projection(): MetaProjection {
       if (!service) throw new Error('policy is not started');
       return service.projection;
+    },
+    /** Snapshots and retention (runs every AM_HISTORY_INTERVAL; tests call tick()). */
+    get keeper(): HistoryKeeper {
+      if (!keeper) throw new Error('policy is not started');
+      return keeper;
     },
     get service(): MetadataService {
       if (!service) throw new Error('policy is not started');

@@ -93,13 +93,27 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
   error: 'must be one of fatal, error, warn, info, debug, trace, silent',
 });
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationMs = (s: string) => {
+  const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s)!;
+  return Number(n) * DURATION_UNITS[unit as keyof typeof DURATION_UNITS];
+};
+
 export const duration = z
   .string({ error: 'must be set' })
-  .regex(/^\d+(ms|s|m|h)$/, 'must be a duration like 500ms, 30s, 5m or 6h')
-  .transform((s) => {
-    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(s)!;
-    return Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
-  });
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 500ms, 30s, 5m, 6h or 30d')
+  .transform(durationMs);
+
+/** How long history is kept: `all` (undefined) or a duration. */
+export const retention = z
+  .string({ error: 'must be set' })
+  .regex(/^(all|\d+(ms|s|m|h|d))$/, 'must be all or a duration like 90d')
+  .transform((s) => (s === 'all' ? undefined : durationMs(s)));
+
+export const positiveInt = z
+  .string({ error: 'must be set' })
+  .regex(/^[1-9]\d{0,8}$/, 'must be a whole number from 1')
+  .transform(Number);
 
 export const optionalString = z.string().optional();
 export const bool = z

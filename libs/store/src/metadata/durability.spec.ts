@@ -1,29 +1,14 @@
-import type { Etcd3 } from 'etcd3';
 import type { ApprovedChange } from '@am/engine';
-import { exportUniverseText, parseUniverseText, UnavailableError } from '@am/model';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateUniverse, TestInfra, waitFor } from '@am/testing';
+import { UnavailableError } from '@am/model';
+import { generateUniverse, waitFor } from '@am/testing';
 import { MetaHistory } from './history';
 import { MetaStore } from './meta-store';
 import { MetaProjection } from './projection';
+import { realEtcd, small, text } from './test-fixtures';
 
-const FIXTURE = join(__dirname, '../../../../fixtures/hpe-universes/new_sample.json');
-const small = () => parseUniverseText(readFileSync(FIXTURE, 'utf8'), { renumberDuplicates: true }).universe;
-const text = (u: Parameters<typeof exportUniverseText>[0]) => exportUniverseText(u);
 
 describe('metadata durability (real etcd): outages, replay, large imports', () => {
-  let infra: TestInfra;
-  let etcd: Etcd3;
-
-  beforeAll(async () => {
-    infra = await TestInfra.start();
-    etcd = infra.etcdClient();
-  });
-  afterAll(async () => {
-    etcd.close();
-    await infra.stop();
-  });
+  const env = realEtcd();
 
   /** A new annotation `note<n>` on am://data, as the engine would approve it (the store does not decide). */
   function noteChange(_p: MetaProjection, n: number): ApprovedChange {
@@ -31,12 +16,12 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
   }
 
   it('a live projection survives an etcd restart: every committed change applied exactly once; writes during the outage fail as unavailable', async () => {
-    const store = new MetaStore(etcd, '/outage/', { timeoutMs: 1500 });
+    const store = new MetaStore(env.etcd, '/outage/', { timeoutMs: 1500 });
     const applied: number[] = [];
-    const projection = new MetaProjection(etcd, store, { onApplied: (r) => applied.push(r), consistencyTimeoutMs: 5000 });
+    const projection = new MetaProjection(env.etcd, store, { onApplied: (r) => applied.push(r), consistencyTimeoutMs: 5000 });
     await store.boot(small(), 'test');
     await projection.start();
-    const writer = new MetaProjection(etcd, store);
+    const writer = new MetaProjection(env.etcd, store);
     await writer.start();
     try {
       const committed: number[] = [];
@@ -46,11 +31,11 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
       };
       for (let n = 0; n < 5; n++) await write(n);
 
-      await infra.etcd.stop();
+      await env.infra.etcd.stop();
       const started = Date.now();
       await expect(store.commit(noteChange(writer, 99), 'test', writer.expectations())).rejects.toBeInstanceOf(UnavailableError);
       expect(Date.now() - started).toBeLessThan(10_000);
-      await infra.etcd.start();
+      await env.infra.etcd.start();
 
       for (let n = 5; n < 10; n++) await waitFor('etcd to accept writes again', () => write(n).then(() => true), 20_000, 200);
       await projection.atLeast(Math.max(...committed));
@@ -64,7 +49,7 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
   }, 60_000);
 
   it('a tree flip seen while etcd cannot be read is retried after a pause, not in a loop that holds the CPU, and not after stop', async () => {
-    const client = infra.etcdClient();
+    const client = env.infra.etcdClient();
     const store = new MetaStore(client, '/flip-outage/');
     let failures = 0;
     const p = new MetaProjection(client, store, { onError: () => failures++ });
@@ -84,8 +69,8 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
   });
 
   it('replaying the events alone rebuilds exactly the stored state, and any past revision', async () => {
-    const store = new MetaStore(etcd, '/replay/');
-    const p = new MetaProjection(etcd, store);
+    const store = new MetaStore(env.etcd, '/replay/');
+    const p = new MetaProjection(env.etcd, store);
     await store.boot(small(), 'test');
     await p.start();
     try {
@@ -108,7 +93,7 @@ describe('metadata durability (real etcd): outages, replay, large imports', () =
 
   it('imports a 100k-node universe in chunks within etcd request limits, reporting progress, and replays it', async () => {
     const { universe } = generateUniverse(100_000, 3);
-    const store = new MetaStore(etcd, '/large/');
+    const store = new MetaStore(env.etcd, '/large/');
     const progress: number[] = [];
     await store.boot(universe, 'test', { onProgress: (written) => progress.push(written) });
     expect(progress.length).toBeGreaterThan(100);

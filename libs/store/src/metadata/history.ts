@@ -70,12 +70,10 @@ export class MetaHistory {
     if (cutoff !== undefined && Number.isNaN(cutoff)) throw new InvalidArgumentError(`invalid time ${JSON.stringify(point.time)}`);
     if (cutoff === undefined) {
       const last = await this.store.log.lastUpTo(this.store.layout.events, point.revision!);
-      const revision = last?.seq ?? 0;
-      const cached = this.cached(revision);
-      const time = async () => (last ? Date.parse((await this.store.log.eventsAt([last.order]))[0]?.time ?? '') || 0 : 0);
-      if (cached) return { engine: cached, revision, time: await time() };
-      const origin = await this.origin({ seq: revision });
-      const { engine, last: replayed } = await this.replayFrom(origin, (e) => e.seq <= revision);
+      const cached = last && this.cached(last.seq);
+      if (cached) return { engine: cached, revision: last.seq, time: Date.parse((await this.store.log.eventsAt([last.order]))[0]?.time ?? '') || 0 };
+      const origin = await this.origin({ seq: point.revision! });
+      const { engine, last: replayed } = await this.replayFrom(origin, (e) => e.seq <= point.revision!);
       return this.remember(engine, replayed?.seq ?? origin.seq, replayed ? Date.parse(replayed.time) : origin.time);
     }
     // An instant: the state just before the first change recorded after it.

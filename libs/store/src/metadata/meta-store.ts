@@ -106,6 +106,12 @@ export class MetaStore {
     this.log = new MetaLog(etcd, this.layout, (p) => this.guard(p));
   }
 
+  /** The generation in force and the store's revision. */
+  async head(): Promise<{ generation?: string; revision: number }> {
+    const res = await this.guard(this.etcd.get(this.layout.current).exec());
+    return { generation: res.kvs[0]?.value.toString(), revision: Number(res.header!.revision) };
+  }
+
   /** A consistent snapshot: the generation in force and its whole tree, read at one revision. */
   async snapshot(): Promise<Snapshot> {
     const head = await this.guard(this.etcd.get(this.layout.current).exec());
