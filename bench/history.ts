@@ -7,7 +7,7 @@ import { Op } from '@am/model';
 import { HistoryKeeper, MetaHistory, MetaProjection, MetaStore } from '@am/store';
 import { generateUniverse, TestInfra } from '@am/testing';
 
-const NODES = Number(process.env.BENCH_NODES ?? 10_000);
+const NODES = Number(process.env.BENCH_NODES ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const SNAPSHOT_EVERY = Number(process.env.BENCH_SNAPSHOT_EVERY ?? 1000);
 const QUESTIONS = 100;
@@ -19,13 +19,14 @@ async function main() {
   const infra = await TestInfra.start();
   const etcd = infra.etcdClient();
   try {
-    const { universe } = generateUniverse(NODES, 3);
+    const generated = generateUniverse(NODES, 3);
+    const { universe } = generated;
     const store = new MetaStore(etcd, '/bench-history/');
     await store.boot(universe, 'bench');
     const p = new MetaProjection(etcd, store);
     await p.start();
-    const target = universe.nodes.find((n) => n.path.startsWith('am://data/') && n.path.split('/').length > 4)!.path;
-    const principal = universe.nodes.find((n) => n.path.startsWith('am://user/') && n.path.split('/').length > 4)!.path;
+    const target = generated.dataDirectories[0] ?? generated.orgDirectories[0];
+    const principal = generated.principals[0];
     const keeper = new HistoryKeeper(p, store, { snapshotEvery: SNAPSHOT_EVERY });
     const revisions: number[] = [];
     const t0 = process.hrtime.bigint();

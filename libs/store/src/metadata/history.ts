@@ -43,6 +43,9 @@ export function replayEvent(engine: AccessEngine, e: MetaEvent): void {
   }
 }
 
+/** Stored universes (snapshots, boots) kept decoded for the next replays from them. */
+const ORIGINS_KEPT = 2;
+
 /** Where a past tree is rebuilt from: a snapshot or a boot/import at or before the point, or the empty tree. */
 interface Origin {
   seq: number;
@@ -58,6 +61,7 @@ interface Origin {
  */
 export class MetaHistory {
   private readonly cache = new Map<number, AccessEngine>();
+  private readonly origins = new Map<string, Promise<Universe>>();
 
   constructor(
     private readonly store: MetaStore,
@@ -129,7 +133,7 @@ export class MetaHistory {
     }
     let best: Origin = { seq: 0, time: 0, universe: async () => ({ nodes: [] }) };
     for (const m of await store.snapshots()) {
-      if (before(m.seq, Date.parse(m.time)) && m.seq > best.seq) best = { seq: m.seq, time: Date.parse(m.time), universe: () => store.snapshotUniverse(m) };
+      if (before(m.seq, Date.parse(m.time)) && m.seq > best.seq) best = { seq: m.seq, time: Date.parse(m.time), universe: () => this.stored(m.order, () => store.snapshotUniverse(m)) };
     }
     const resets: MetaEvent[] = [];
     if (point.time === undefined) {
@@ -141,9 +145,22 @@ export class MetaHistory {
       resets.push(...(await store.log.eventsAt(all)));
     }
     for (const r of resets) {
-      if (before(r.seq, Date.parse(r.time)) && r.seq > best.seq) best = { seq: r.seq, time: Date.parse(r.time), universe: () => store.bootedUniverse(r) };
+      if (before(r.seq, Date.parse(r.time)) && r.seq > best.seq) best = { seq: r.seq, time: Date.parse(r.time), universe: () => this.stored(r.order, () => store.bootedUniverse(r)) };
     }
     return best;
+  }
+
+  /** A stored universe (a snapshot's, a boot's: never changed once written), read once while it is among the last few used. */
+  private stored(order: string, read: () => Promise<Universe>): Promise<Universe> {
+    let hit = this.origins.get(order);
+    if (hit) this.origins.delete(order);
+    else hit = read().catch((err: unknown) => {
+      this.origins.delete(order);
+      throw err;
+    });
+    this.origins.set(order, hit);
+    if (this.origins.size > ORIGINS_KEPT) this.origins.delete(this.origins.keys().next().value!);
+    return hit;
   }
 
   private cached(revision: number): AccessEngine | undefined {
