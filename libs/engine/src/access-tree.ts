@@ -71,8 +71,9 @@ export class AccessTree {
     const node = this.require(path);
     const old = node.find(annotation.tag, annotation.unique);
     const next = node.annotations.filter((a) => a !== old);
-    next.push(annotation);
-    node.setAnnotations(next.sort(compareAnnotations), this.roles);
+    // Kept sorted by insertion, not by sorting again: a node with thousands of notes stays O(n) per change.
+    next.splice(sortedIndex(next, annotation), 0, annotation);
+    node.setAnnotations(next, this.roles);
     this.invalidateFor(node, old, annotation);
   }
 
@@ -139,4 +140,16 @@ export class AccessTree {
   private invalidateNode(node: TreeNode): void {
     if (node.validUntil !== -Infinity) node.validUntil = NaN;
   }
+}
+
+/** Where `a` goes in `sorted` (ascending by compareAnnotations). */
+function sortedIndex(sorted: readonly Annotation[], a: Annotation): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareAnnotations(sorted[mid], a) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
