@@ -17,8 +17,8 @@ import {
   type VerifyOptions,
 } from '@am/crypto';
 import { UnavailableError } from '@am/model';
-import { IgnoredRecords, withDeadline, type KeyLayout } from '@am/store';
-import { Range, type Etcd3, type Watcher } from 'etcd3';
+import { IgnoredRecords, scanPrefix, withDeadline, type KeyLayout } from '@am/store';
+import type { Etcd3, Watcher } from 'etcd3';
 import type { z } from 'zod';
 import { PkiLayout } from './layout';
 import { AnchorRecord, CaRecord, CrlStateRecord, PinnedRecord, RevocationRecord } from './records';
@@ -232,20 +232,10 @@ export class PkiView {
 
   /** Reads all of `live/` at one revision, page by page, and replaces the state. */
   private async reload(): Promise<void> {
-    const pageSize = this.options.pageSize ?? 5000;
-    const end = Range.prefix(this.layout.live).end;
-    let start = Buffer.from(this.layout.live);
-    let revision: number | undefined;
+    let revision = 0;
     const entries: Entry[] = [];
-    for (;;) {
-      let query = this.etcd.getAll().inRange(new Range(start, end)).limit(pageSize);
-      if (revision !== undefined) query = query.revision(revision);
-      const page = await query.exec();
-      revision ??= Number(page.header!.revision);
-      for (const kv of page.kvs) entries.push({ key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
-      if (!page.more || page.kvs.length === 0) break;
-      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
-    }
+    const pages = scanPrefix(this.etcd, this.layout.live, { pageSize: this.options.pageSize ?? 5000, revision: 'first', onPage: (r) => (revision = r) });
+    for await (const kv of pages) entries.push(kv);
     this.ca = undefined;
     this.crlState = undefined;
     this.revocations.clear();

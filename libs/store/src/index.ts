@@ -4,3 +4,4 @@ export * from './etcd-access';
 export * from './ignored-records';
 export * from './keys';
 export * from './metadata';
+export * from './range-scan';

@@ -1,6 +1,7 @@
 import { Range, type Etcd3 } from 'etcd3';
 import type { MetaEvent, MetaEventKind, StoredEvent } from './events';
 import { MetaLayout } from './layout';
+import { scanRange } from '../range-scan';
 
 /** One entry of the log or of an index: where it stands, its sequence number, what kind of change. */
 export interface LogEntry {
@@ -81,19 +82,10 @@ export class MetaLog {
       if (edge.seq > upTo) return;
       yield { kv: edge, seq: edge.seq };
     }
-    const end = Range.prefix(prefix).end;
-    let start = Buffer.from(after > 0 ? floor : prefix);
-    for (;;) {
-      const page = await this.guard(this.etcd.getAll().inRange(new Range(start, end)).limit(pageSize).exec());
-      for (const kv of page.kvs) {
-        const value = kv.value.toString();
-        const seq = Number(kv.mod_revision);
-        if (seq <= after) continue;
-        if (seq > upTo) return;
-        yield { kv: { key: kv.key.toString(), value }, seq };
-      }
-      if (!page.more || page.kvs.length === 0) return;
-      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
+    for await (const kv of scanRange(this.etcd, after > 0 ? floor : prefix, Range.prefix(prefix).end, { pageSize, guard: this.guard })) {
+      if (kv.modRevision <= after) continue;
+      if (kv.modRevision > upTo) return;
+      yield { kv, seq: kv.modRevision };
     }
   }
 

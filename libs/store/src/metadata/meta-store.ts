@@ -5,6 +5,7 @@ import { Range, type Etcd3, type IOperation } from 'etcd3';
 import { decodeAnnotation, encodeAnnotation } from './codec';
 import { annotationJson, replacesTree, type MetaEvent, type StoredEvent } from './events';
 import { withDeadline } from '../deadline';
+import { scanPrefix } from '../range-scan';
 import { MetaLayout } from './layout';
 import { MetaLog } from './log';
 
@@ -119,7 +120,7 @@ export class MetaStore {
     const generation = head.kvs[0]?.value.toString();
     if (!generation) return { revision, universe: { nodes: [] } };
     const annotations = new Map<string, Annotation[]>();
-    for await (const kv of this.scan(this.layout.generation(generation), revision)) {
+    for await (const kv of scanPrefix(this.etcd, this.layout.generation(generation), { pageSize: this.pageSize, revision, guard: (p) => this.guard(p) })) {
       const key = this.layout.parse(generation, kv.key);
       if (key?.kind === 'node') {
         if (!annotations.has(key.path)) annotations.set(key.path, []);
@@ -131,18 +132,6 @@ export class MetaStore {
     }
     const nodes = [...annotations.keys()].sort(byDepthThenPath).map((path) => ({ path, annotations: annotations.get(path)! }));
     return { generation, revision, universe: { nodes } };
-  }
-
-  /** Every key under `prefix` at `revision`, page by page (a 100k-node tree exceeds one response). */
-  private async *scan(prefix: string, revision: number): AsyncGenerator<{ key: string; value: string; modRevision: number }> {
-    const end = Range.prefix(prefix).end;
-    let start: Buffer = Buffer.from(prefix);
-    for (;;) {
-      const page = await this.guard(this.etcd.getAll().inRange(new Range(start, end)).revision(revision).limit(this.pageSize).exec());
-      for (const kv of page.kvs) yield { key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) };
-      if (!page.more || page.kvs.length === 0) return;
-      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
-    }
   }
 
   /**
@@ -406,18 +395,11 @@ export class MetaStore {
   private async readParts(prefix: string, count: number, what: string): Promise<Universe> {
     const nodes: { path: string; annotations: Annotation[] }[] = [];
     let seen = 0;
-    const end = Range.prefix(prefix).end;
-    let start = Buffer.from(prefix);
-    while (seen < count) {
-      const page = await this.guard(this.etcd.getAll().inRange(new Range(start, end)).limit(PARTS_PER_READ).exec());
-      for (const kv of page.kvs) {
-        for (const n of JSON.parse(kv.value.toString()) as { path: string; annotations: string[] }[]) {
-          nodes.push({ path: n.path, annotations: n.annotations.map(decodeAnnotation) });
-        }
+    for await (const kv of scanPrefix(this.etcd, prefix, { pageSize: PARTS_PER_READ, guard: (p) => this.guard(p) })) {
+      for (const n of JSON.parse(kv.value) as { path: string; annotations: string[] }[]) {
+        nodes.push({ path: n.path, annotations: n.annotations.map(decodeAnnotation) });
       }
-      seen += page.kvs.length;
-      if (!page.more || page.kvs.length === 0) break;
-      start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
+      seen++;
     }
     if (seen !== count) throw new UnavailableError(`${what}: ${count - seen} of its ${count} parts are missing`);
     return { nodes };
