@@ -94,20 +94,18 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 });
 
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const durationMs = (s: string) => {
-  const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s)!;
+  const [, n, unit] = DURATION.exec(s)!;
   return Number(n) * DURATION_UNITS[unit as keyof typeof DURATION_UNITS];
 };
 
-export const duration = z
-  .string({ error: 'must be set' })
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 500ms, 30s, 5m, 6h or 30d')
-  .transform(durationMs);
+export const duration = z.string({ error: 'must be set' }).regex(DURATION, 'must be a duration like 500ms, 30s, 5m, 6h or 30d').transform(durationMs);
 
 /** How long history is kept: `all` (undefined) or a duration. */
 export const retention = z
   .string({ error: 'must be set' })
-  .regex(/^(all|\d+(ms|s|m|h|d))$/, 'must be all or a duration like 90d')
+  .refine((s) => s === 'all' || DURATION.test(s), 'must be all or a duration like 90d')
   .transform((s) => (s === 'all' ? undefined : durationMs(s)));
 
 export const positiveInt = z

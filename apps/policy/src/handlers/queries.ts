@@ -5,10 +5,10 @@ import { replacesTree, type MetaEvent, type PointInTime } from '@am/store';
 import { pageAfter } from '../metadata/paging';
 import type { MetadataService, View } from '../metadata/metadata-service';
 import { judgePastSight, PresentSight, type PastSight } from '../metadata/past-sight';
+import { PastView } from '../metadata/time-travel';
 
 /** History entries read and judged at a time while filling a page. */
 const HISTORY_BATCH = 500;
-import { PastView } from '../metadata/time-travel';
 
 /** Details of a node now, or (asOf) as the caller could see it then and may see it now. */
 async function nodeDetails(svc: MetadataService, caller: string, path: string, includeChildren: boolean, asOf: PointInTime | undefined, atLeast: number | undefined) {

@@ -77,12 +77,12 @@ export class MetaHistory {
       const cached = last && this.cached(last.seq);
       if (cached) return { engine: cached, revision: last.seq, time: Date.parse((await this.store.log.eventsAt([last.order]))[0]?.time ?? '') || 0 };
       const origin = await this.origin({ seq: point.revision! });
-      const { engine, last: replayed } = await this.replayFrom(origin, (e) => e.seq <= point.revision!);
+      const { engine, last: replayed } = await this.replayFrom(origin, { upTo: point.revision });
       return this.remember(engine, replayed?.seq ?? origin.seq, replayed ? Date.parse(replayed.time) : origin.time);
     }
     // An instant: the state just before the first change recorded after it.
     const origin = await this.origin({ time: cutoff });
-    const { engine, last } = await this.replayFrom(origin, (e) => Date.parse(e.time) <= cutoff);
+    const { engine, last } = await this.replayFrom(origin, { keep: (e) => Date.parse(e.time) <= cutoff });
     const revision = last?.seq ?? origin.seq;
     const tree = this.remember(engine, revision, cutoff);
     return { ...tree, time: cutoff };
@@ -99,25 +99,26 @@ export class MetaHistory {
     let first = Infinity;
     let last = -Infinity;
     for (const seq of seqs) [first, last] = [Math.min(first, seq), Math.max(last, seq)];
-    const origin = await this.origin({ seq: first - 1 });
-    let tree = AccessEngine.fromUniverse(await origin.universe());
-    for await (const e of this.store.log.events({ after: origin.seq, upTo: last })) {
-      const asked = seqs.has(e.seq);
-      if (asked) visit.before?.(tree, e);
-      if (replacesTree(e)) tree = AccessEngine.fromUniverse(await this.store.bootedUniverse(e));
-      else replayEvent(tree, e);
-      if (asked) visit.after?.(tree, e);
-    }
+    await this.replayFrom(await this.origin({ seq: first - 1 }), { upTo: last, asked: seqs, visit });
   }
 
-  /** Replays the events after `origin` while `keep` holds for them (they are in commit order). */
-  private async replayFrom(origin: Origin, keep: (e: MetaEvent) => boolean): Promise<{ engine: AccessEngine; last?: MetaEvent }> {
+  /**
+   * Replays the events after `origin` (commit order) up to `upTo` and while `keep` holds; `visit`
+   * sees the tree just before and just after each event in `asked`.
+   */
+  private async replayFrom(
+    origin: Origin,
+    how: { upTo?: number; keep?: (e: MetaEvent) => boolean; asked?: ReadonlySet<number>; visit?: EventVisit },
+  ): Promise<{ engine: AccessEngine; last?: MetaEvent }> {
     let engine = AccessEngine.fromUniverse(await origin.universe());
     let last: MetaEvent | undefined;
-    for await (const e of this.store.log.events({ after: origin.seq })) {
-      if (!keep(e)) break;
-      if (replacesTree(e)) engine = AccessEngine.fromUniverse(await this.store.bootedUniverse(e));
+    for await (const e of this.store.log.events({ after: origin.seq, upTo: how.upTo })) {
+      if (how.keep && !how.keep(e)) break;
+      const asked = how.asked?.has(e.seq);
+      if (asked) how.visit?.before?.(engine, e);
+      if (replacesTree(e)) engine = AccessEngine.fromUniverse(await this.stored(e.order, () => this.store.bootedUniverse(e)));
       else replayEvent(engine, e);
+      if (asked) how.visit?.after?.(engine, e);
       last = e;
     }
     return { engine, last };

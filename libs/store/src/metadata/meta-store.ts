@@ -1,4 +1,4 @@
-import { comparePaths, ConflictError, FailedPreconditionError, isAncestorOrSelf, parentPath, pathDepth, PayloadTooLargeError, ROOT_PATH, UnavailableError, type Annotation, type Universe } from '@am/model';
+import { comparePaths, ConflictError, FailedPreconditionError, parentPath, pathDepth, PayloadTooLargeError, ROOT_PATH, UnavailableError, type Annotation, type Universe } from '@am/model';
 import type { ApprovedChange } from '@am/engine';
 import { randomBytes } from 'node:crypto';
 import { Range, type Etcd3, type IOperation } from 'etcd3';
@@ -76,11 +76,8 @@ export interface EventFilter {
   path?: string;
   subtree?: boolean;
   after?: number;
-}
-
-export function eventMatches(event: MetaEvent, filter: EventFilter): boolean {
-  if (filter.after !== undefined && event.seq <= filter.after) return false;
-  return !filter.path || event.path === filter.path || (!!filter.subtree && isAncestorOrSelf(filter.path, event.path)) || replacesTree(event);
+  /** Only events up to this sequence number. */
+  upTo?: number;
 }
 
 /**
@@ -160,17 +157,12 @@ export class MetaStore {
       let written = 0;
       const total = batches.reduce((n, b) => n + b.length, 0);
       // Several staging transactions in flight: they touch disjoint keys, and etcd batches their fsyncs.
-      let next = 0;
-      const stage = async () => {
-        while (next < batches.length) {
-          const batch = batches[next++];
-          const staged = await this.guard(stillCurrent().then(...batch).commit());
-          if (!staged.succeeded) throw new FailedPreconditionError('data already exists');
-          written += batch.length;
-          opts.onProgress?.(written, total);
-        }
-      };
-      await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, stage));
+      await eachConcurrently(batches, async (batch) => {
+        const staged = await this.guard(stillCurrent().then(...batch).commit());
+        if (!staged.succeeded) throw new FailedPreconditionError('data already exists');
+        written += batch.length;
+        opts.onProgress?.(written, total);
+      });
       const event: StoredEvent = { id: eventId, time: new Date().toISOString(), actor, kind: opts.kind ?? 'boot', path: 'am://', nodes: universe.nodes.length, generation, parts };
       const flipped = await this.flip(event, generation, previous && { generation: previous.value.toString(), modRevision: Number(previous.mod_revision) }, opts);
       if (previous) await this.guard(this.etcd.delete().prefix(this.layout.generation(previous.value.toString())).exec());
@@ -283,7 +275,7 @@ export class MetaStore {
    * Events in commit order, optionally only those on a path or its subtree and after a sequence
    * number: read from the log or from the path's indexes, never the whole log for one path.
    */
-  async events(filter: EventFilter & { limit?: number; first?: number; upTo?: number } = {}): Promise<MetaEvent[]> {
+  async events(filter: EventFilter & { first?: number } = {}): Promise<MetaEvent[]> {
     const range = { after: filter.after, upTo: filter.upTo };
     const first = filter.first ?? Infinity;
     let out: MetaEvent[] = [];
@@ -306,7 +298,7 @@ export class MetaStore {
       const unique = orders.filter((o, i) => i === 0 || orders[i - 1].seq !== o.seq).slice(0, first);
       out = await this.log.eventsAt(unique.map((o) => o.order));
     }
-    return filter.limit ? out.slice(-filter.limit) : out;
+    return out;
   }
 
   /** The universe a boot/import event loaded, read back from its stored parts. */
@@ -373,15 +365,8 @@ export class MetaStore {
    */
   async saveSnapshot(universe: Universe, at: { order: string; seq: number; time: string }, generation: string | undefined): Promise<SnapshotManifest> {
     const parts = partition(universe);
-    let next = 0;
-    const write = async () => {
-      while (next < parts.length) {
-        const i = next++;
-        await this.guard(this.etcd.put(this.layout.snapshotPart(at.order, i)).value(JSON.stringify(parts[i])).exec());
-      }
-    };
     try {
-      await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, write));
+      await eachConcurrently(parts, (part, i) => this.guard(this.etcd.put(this.layout.snapshotPart(at.order, i)).value(JSON.stringify(part)).exec()));
       const manifest: SnapshotManifest = { order: at.order, seq: at.seq, time: at.time, generation, nodes: universe.nodes.length, parts: parts.length };
       await this.guard(this.etcd.put(`${this.layout.snapshots}${at.order}`).value(JSON.stringify(manifest)).exec());
       return manifest;
@@ -417,6 +402,18 @@ export class MetaStore {
       throw new UnavailableError(`etcd unavailable: ${(err as Error).message}`);
     }
   }
+}
+
+/** Runs `fn` on every item, STAGING_CONCURRENCY at a time, in order of start; the first failure rejects. */
+async function eachConcurrently<T>(items: readonly T[], fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, worker));
 }
 
 /** Splits a universe into parts of about PART_BYTES of encoded annotations, parents before children. */
