@@ -60,13 +60,15 @@ interface Origin {
  * end at, so repeated questions about the same moment cost one replay.
  */
 export class MetaHistory {
-  private readonly cache = new Map<number, AccessEngine>();
-  private readonly origins = new Map<string, Promise<Universe>>();
+  private readonly trees: Lru<number, AccessEngine>;
+  private readonly origins = new Lru<string, Promise<Universe>>(ORIGINS_KEPT);
 
   constructor(
     private readonly store: MetaStore,
-    private readonly cacheSize = 4,
-  ) {}
+    cacheSize = 4,
+  ) {
+    this.trees = new Lru(cacheSize);
+  }
 
   /** The tree at `point` (after the last event at or before it). */
   async at(point: PointInTime): Promise<PastTree> {
@@ -74,7 +76,7 @@ export class MetaHistory {
     if (cutoff !== undefined && Number.isNaN(cutoff)) throw new InvalidArgumentError(`invalid time ${JSON.stringify(point.time)}`);
     if (cutoff === undefined) {
       const last = await this.store.log.lastUpTo(this.store.layout.events, point.revision!);
-      const cached = last && this.cached(last.seq);
+      const cached = last && this.trees.get(last.seq);
       if (cached) return { engine: cached, revision: last.seq, time: Date.parse((await this.store.log.eventsAt([last.order]))[0]?.time ?? '') || 0 };
       const origin = await this.origin({ seq: point.revision! });
       const { engine, last: replayed } = await this.replayFrom(origin, { upTo: point.revision });
@@ -153,29 +155,43 @@ export class MetaHistory {
 
   /** A stored universe (a snapshot's, a boot's: never changed once written), read once while it is among the last few used. */
   private stored(order: string, read: () => Promise<Universe>): Promise<Universe> {
-    let hit = this.origins.get(order);
-    if (hit) this.origins.delete(order);
-    else hit = read().catch((err: unknown) => {
+    const hit = this.origins.get(order);
+    if (hit) return hit;
+    const reading = read().catch((err: unknown) => {
       this.origins.delete(order);
       throw err;
     });
-    this.origins.set(order, hit);
-    if (this.origins.size > ORIGINS_KEPT) this.origins.delete(this.origins.keys().next().value!);
-    return hit;
+    this.origins.set(order, reading);
+    return reading;
   }
 
-  private cached(revision: number): AccessEngine | undefined {
-    const hit = this.cache.get(revision);
-    if (hit) {
-      this.cache.delete(revision);
-      this.cache.set(revision, hit);
+  private remember(engine: AccessEngine, revision: number, time: number): PastTree {
+    this.trees.set(revision, engine);
+    return { engine, revision, time };
+  }
+}
+
+/** The last `size` entries used. */
+class Lru<K, V> {
+  private readonly entries = new Map<K, V>();
+  constructor(private readonly size: number) {}
+
+  get(key: K): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
     }
     return hit;
   }
 
-  private remember(engine: AccessEngine, revision: number, time: number): PastTree {
-    this.cache.set(revision, engine);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    return { engine, revision, time };
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
   }
 }
